@@ -1,0 +1,92 @@
+package io.spoolerd.internal.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.EnumSet;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Puts a whole file under its final name or nothing: write to a hidden temporary name in the
+ * same directory, fsync it, rename it into place, fsync the directory. Readers ignore hidden
+ * names, so they see either no file or the whole file; a crash leaves at most a hidden temp file.
+ * With {@code durable == false} the fsyncs are skipped (faster, and a power loss may lose the
+ * file), but the temp-and-rename keeps the all-or-nothing rule.
+ */
+public final class DurableWrite {
+
+    private DurableWrite() {}
+
+    public static void write(Path dir, String name, byte[] content, boolean durable, FileModes modes) throws IOException {
+        Path target = dir.resolve(name);
+        Path temp = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        try {
+            writeFile(temp, content, durable, modes);
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(temp, e);
+            throw e;
+        }
+        if (durable) {
+            fsyncDirectory(dir);
+        }
+    }
+
+    /** Writes {@code content} to a new file (failing if it exists), fsynced when durable. */
+    public static void writeFile(Path file, byte[] content, boolean durable, FileModes modes) throws IOException {
+        EnumSet<StandardOpenOption> options = EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try (FileChannel ch = FileChannel.open(file, options, modes.fileAttributes(file.getFileSystem()))) {
+            ByteBuffer buf = ByteBuffer.wrap(content);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            if (durable) {
+                ch.force(true);
+            }
+        }
+        modes.applyWidened(file, modes.filePermissions());
+    }
+
+    /** Makes renames and creations in {@code dir} survive a power loss. A no-op off the default file system. */
+    public static void fsyncDirectory(Path dir) throws IOException {
+        if (dir.getFileSystem() != FileSystems.getDefault()) {
+            return; // Jimfs and friends have no durability to ask for
+        }
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    /** Whether an I/O error means the disk (or the quota) is full. */
+    public static boolean isNoSpace(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null) {
+                String lower = m.toLowerCase(java.util.Locale.ROOT);
+                if (lower.contains("no space left") || lower.contains("out of disk space")
+                        || lower.contains("disk quota exceeded")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    static void deleteQuietly(Path path, Throwable into) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException suppressed) {
+            into.addSuppressed(suppressed);
+        }
+    }
+
+    static boolean isRegularFile(Path p) {
+        return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
+    }
+}

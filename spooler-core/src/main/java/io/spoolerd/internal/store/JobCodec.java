@@ -1,0 +1,260 @@
+package io.spoolerd.internal.store;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.spoolerd.InvalidJobException;
+import io.spoolerd.JobSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+
+/**
+ * Job files to and from JSON. Jobs carry data only: the mapper has no default typing and reads
+ * into trees, never into classes named by the input; nesting, string and number sizes are
+ * bounded. Validation errors are one line: {@code job1.json: "at" must be ..., got "tomorrow"}.
+ */
+public final class JobCodec {
+
+    public static final int MAX_NESTING_DEPTH = 1000;
+    public static final int FORMAT_VERSION = 1;
+
+    public static final ObjectMapper MAPPER = newMapper();
+
+    private JobCodec() {}
+
+    private static ObjectMapper newMapper() {
+        JsonFactory factory = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(MAX_NESTING_DEPTH)
+                        .maxNumberLength(1000)
+                        .maxStringLength(64 * 1024 * 1024)
+                        .build())
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build();
+        return new ObjectMapper(factory)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    }
+
+    /** Parses and validates one job; {@code source} names it in errors (a file name, or "line 3 of x.jsonl"). */
+    public static JobFile parse(byte[] bytes, String source) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw new InvalidJobException(source + ": not valid JSON: " + oneLine(e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (root == null || root.isMissingNode()) {
+            throw new InvalidJobException(source + ": empty file, expected a JSON object");
+        }
+        return validate(root, source);
+    }
+
+    public static JobFile validate(JsonNode root, String source) {
+        if (!(root instanceof ObjectNode node)) {
+            throw new InvalidJobException(source + ": a job must be a JSON object, got " + describe(root));
+        }
+        JsonNode task = node.get("task");
+        if (task == null) {
+            throw new InvalidJobException(source + ": missing \"task\"");
+        }
+        if (!task.isTextual() || task.asText().isBlank()) {
+            throw invalid(source, "task", "a non-empty string", task);
+        }
+        JsonNode args = node.get("args");
+        if (args != null && !args.isObject() && !args.isNull()) {
+            throw invalid(source, "args", "an object", args);
+        }
+        Instant at = optionalInstant(node, "at", source);
+        int priority = optionalInt(node, "priority", source, 0);
+        Integer maxAttempts = node.has("max_attempts") ? optionalInt(node, "max_attempts", source, 0) : null;
+        if (maxAttempts != null && maxAttempts < 0) {
+            throw invalid(source, "max_attempts", "0 (unlimited) or more", node.get("max_attempts"));
+        }
+        JsonNode id = node.get("id");
+        if (id != null && !(id.isTextual() && JobNames.isValidId(id.asText()))) {
+            throw invalid(source, "id", "1 to 128 characters of A-Z a-z 0-9 _ . : @ + = - not starting with '.' or '-'", id);
+        }
+        int v = optionalInt(node, "v", source, FORMAT_VERSION);
+        int attempts = optionalInt(node, "attempts", source, 0);
+        if (attempts < 0) {
+            throw invalid(source, "attempts", "0 or more", node.get("attempts"));
+        }
+        Instant retryAt = optionalInstant(node, "retry_at", source);
+        JsonNode history = node.get("history");
+        if (history != null && !history.isArray()) {
+            throw invalid(source, "history", "an array", history);
+        }
+        return new JobFile(node, id == null ? null : id.asText(), task.asText(), at, priority, maxAttempts, v,
+                attempts, retryAt);
+    }
+
+    /** The JSON for a new job from the producer API. */
+    public static ObjectNode newJob(JobSpec spec, String id) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("v", FORMAT_VERSION);
+        node.put("id", id);
+        node.put("task", spec.task());
+        try {
+            node.set("args", MAPPER.valueToTree(spec.args()));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidJobException("\"args\" must be plain JSON values: " + oneLine(e.getMessage()));
+        }
+        if (spec.at() != null) {
+            node.put("at", unixSeconds(spec.at()));
+        }
+        if (spec.priority() != 0) {
+            node.put("priority", spec.priority());
+        }
+        if (spec.maxAttempts() != null) {
+            node.put("max_attempts", spec.maxAttempts());
+        }
+        return node;
+    }
+
+    public static byte[] encode(JsonNode node) {
+        try {
+            byte[] json = MAPPER.writeValueAsBytes(node);
+            byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
+            line[json.length] = '\n';
+            return line;
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Unix seconds as a JSON number, fractional only when needed. */
+    public static BigDecimal unixSeconds(Instant instant) {
+        BigDecimal seconds = BigDecimal.valueOf(instant.toEpochMilli(), 3).stripTrailingZeros();
+        return seconds.scale() < 0 ? seconds.setScale(0) : seconds;
+    }
+
+    /**
+     * An instant given as unix seconds (fractions allowed) or ISO-8601 (UTC when it has no offset;
+     * a bare date is midnight UTC). Returns null when the text is neither.
+     */
+    public static Instant parseInstant(String text) {
+        String t = text.trim();
+        try {
+            if (t.matches("-?\\d+(\\.\\d+)?")) {
+                return fromSeconds(new BigDecimal(t));
+            }
+            if (t.matches(".*([Zz]|[+-]\\d\\d(:?\\d\\d)?)$") && t.contains("T")) {
+                return OffsetDateTime.parse(t.replace('z', 'Z')).toInstant();
+            }
+            if (t.contains("T")) {
+                return LocalDateTime.parse(t).toInstant(ZoneOffset.UTC);
+            }
+            return LocalDate.parse(t).atStartOfDay(ZoneOffset.UTC).toInstant();
+        } catch (DateTimeParseException | ArithmeticException e) {
+            return null;
+        }
+    }
+
+    public static Map<String, Object> argsOf(JobFile job) {
+        JsonNode args = job.node().get("args");
+        if (args == null || args.isNull()) {
+            return Map.of();
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = MAPPER.convertValue(args, Map.class);
+        return map;
+    }
+
+    /** A copy of the job with its outcome recorded: attempts, one more history entry, and retry_at. */
+    public static ObjectNode withOutcome(ObjectNode job, int attempts, ObjectNode historyEntry, Instant retryAt) {
+        ObjectNode copy = job.deepCopy();
+        copy.put("attempts", attempts);
+        JsonNode history = copy.get("history");
+        ArrayNode array = history instanceof ArrayNode a ? a : copy.putArray("history");
+        array.add(historyEntry);
+        if (retryAt != null) {
+            copy.put("retry_at", unixSeconds(retryAt));
+        } else {
+            copy.remove("retry_at");
+        }
+        return copy;
+    }
+
+    public static ObjectNode historyEntry(Instant time, String outcome, String error, long durationMillis) {
+        ObjectNode entry = MAPPER.createObjectNode();
+        entry.put("time", time.toString());
+        entry.put("outcome", outcome);
+        if (error != null) {
+            entry.put("error", error);
+        }
+        entry.put("duration_ms", durationMillis);
+        return entry;
+    }
+
+    private static Instant fromSeconds(BigDecimal seconds) {
+        return Instant.ofEpochMilli(seconds.movePointRight(3).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact());
+    }
+
+    private static Instant optionalInstant(ObjectNode node, String field, String source) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        Instant instant = null;
+        if (value.isNumber()) {
+            try {
+                instant = fromSeconds(value.decimalValue());
+            } catch (ArithmeticException e) {
+                instant = null;
+            }
+        } else if (value.isTextual()) {
+            instant = parseInstant(value.asText());
+        }
+        if (instant == null) {
+            throw invalid(source, field, "unix seconds or an ISO-8601 instant", value);
+        }
+        return instant;
+    }
+
+    private static int optionalInt(ObjectNode node, String field, String source, int fallback) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return fallback;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToInt()) {
+            throw invalid(source, field, "an integer", value);
+        }
+        return value.intValue();
+    }
+
+    private static InvalidJobException invalid(String source, String field, String expected, JsonNode got) {
+        return new InvalidJobException(source + ": \"" + field + "\" must be " + expected + ", got " + describe(got));
+    }
+
+    private static String describe(JsonNode node) {
+        String text = node.getNodeType() == JsonNodeType.OBJECT ? "an object"
+                : node.getNodeType() == JsonNodeType.ARRAY ? "an array" : node.toString();
+        return text.length() > 80 ? text.substring(0, 77) + "..." : text;
+    }
+
+    static String oneLine(String message) {
+        if (message == null) {
+            return "unknown error";
+        }
+        String line = message.replaceAll("\\s+", " ").trim();
+        return line.length() > 200 ? line.substring(0, 197) + "..." : line;
+    }
+}

@@ -1,0 +1,92 @@
+package io.spoolerd.internal.store;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+
+/**
+ * Time-ordered unique ids in the ULID layout: 48 bits of Unix milliseconds and 80 random bits,
+ * 26 characters of Crockford base 32. Within one process ids are strictly increasing (the random
+ * part counts up inside a millisecond), so names built from them sort by arrival.
+ */
+public final class JobIds {
+
+    static final String ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    public static final int LENGTH = 26;
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Object LOCK = new Object();
+    private static long lastMillis = -1;
+    private static long randomHigh; // 16 bits
+    private static long randomLow;  // 64 bits
+
+    private JobIds() {}
+
+    public static String next(Clock clock) {
+        long millis;
+        long high;
+        long low;
+        synchronized (LOCK) {
+            millis = Math.max(clock.millis(), lastMillis);
+            if (millis == lastMillis) {
+                randomLow++;
+                if (randomLow == 0) {
+                    randomHigh = (randomHigh + 1) & 0xFFFF;
+                    if (randomHigh == 0) {
+                        millis++; // 80 bits exhausted inside one millisecond: borrow the next one
+                    }
+                }
+            } else {
+                randomHigh = RANDOM.nextInt(1 << 16);
+                randomLow = RANDOM.nextLong() & 0x7FFF_FFFF_FFFF_FFFFL; // room to count up
+            }
+            lastMillis = millis;
+            high = randomHigh;
+            low = randomLow;
+        }
+        return encode(millis, high, low);
+    }
+
+    /** The millisecond timestamp of an id, or -1 when it is not one. */
+    public static long millisOf(String id) {
+        if (id.length() < 10) {
+            return -1;
+        }
+        long millis = 0;
+        for (int i = 0; i < 10; i++) {
+            int v = ALPHABET.indexOf(id.charAt(i));
+            if (v < 0) {
+                return -1;
+            }
+            millis = (millis << 5) | v;
+        }
+        return millis;
+    }
+
+    static boolean isId(CharSequence s, int from) {
+        if (s.length() - from < LENGTH) {
+            return false;
+        }
+        for (int i = from; i < from + LENGTH; i++) {
+            if (ALPHABET.indexOf(s.charAt(i)) < 0) {
+                return false;
+            }
+        }
+        return s.charAt(from) <= '7'; // 48-bit timestamps start with 0..7
+    }
+
+    private static String encode(long millis, long high16, long low64) {
+        char[] out = new char[LENGTH];
+        // 10 chars of time (50 bits, top 2 zero)
+        for (int i = 9; i >= 0; i--) {
+            out[i] = ALPHABET.charAt((int) (millis & 31));
+            millis >>>= 5;
+        }
+        // 16 chars of randomness: 80 bits = high16 ++ low64
+        for (int i = 25; i >= 10; i--) {
+            out[i] = ALPHABET.charAt((int) (low64 & 31));
+            low64 = (low64 >>> 5) | ((high16 & 31) << 59);
+            high16 >>>= 5;
+        }
+        return new String(out);
+    }
+}

@@ -1,0 +1,184 @@
+package io.spoolerd.internal.store;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The layout of a spool directory. The root is the drop zone; the daemon's own state lives in
+ * {@code .spoolerd/} (claims per daemon, daemon records); finished jobs go to {@code failed/},
+ * {@code bad/}, {@code done/} and {@code cancelled/}.
+ */
+public final class SpoolDirectory {
+
+    public static final Path DEFAULT_ROOT = Path.of("spool-dir");
+    public static final String STATE = ".spoolerd";
+
+    private final Path root;
+    private final FileModes modes;
+
+    private SpoolDirectory(Path root, FileModes modes) {
+        this.root = root;
+        this.modes = modes;
+    }
+
+    /** Opens the spool directory, creating it and its sub-directories when missing. */
+    public static SpoolDirectory open(Path root, FileModes modes) throws IOException {
+        Path real = root.toAbsolutePath().normalize();
+        if (Files.isSymbolicLink(real)) {
+            // The operator chose this path; follow it once here so nothing inside is reached through a link.
+            real = real.toRealPath();
+        }
+        if (Files.exists(real) && !Files.isDirectory(real)) {
+            throw new NotDirectoryException(real + " is not a directory");
+        }
+        SpoolDirectory dir = new SpoolDirectory(real, modes);
+        modes.createDirectory(real);
+        for (Path p : List.of(dir.state(), dir.claims(), dir.daemons(), dir.failed(), dir.bad())) {
+            modes.createDirectory(p);
+        }
+        return dir;
+    }
+
+    /** Opens an existing spool directory without creating anything (for read-only commands). */
+    public static SpoolDirectory existing(Path root, FileModes modes) throws IOException {
+        Path real = root.toAbsolutePath().normalize();
+        if (!Files.isDirectory(real)) {
+            throw new NoSuchFileException(real.toString(), null, "no spool directory there");
+        }
+        return new SpoolDirectory(real.toRealPath(), modes);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public FileModes modes() {
+        return modes;
+    }
+
+    public Path state() {
+        return root.resolve(STATE);
+    }
+
+    public Path claims() {
+        return state().resolve("claims");
+    }
+
+    public Path daemons() {
+        return state().resolve("daemons");
+    }
+
+    public Path failed() {
+        return root.resolve("failed");
+    }
+
+    public Path bad() {
+        return root.resolve("bad");
+    }
+
+    public Path done() {
+        return root.resolve("done");
+    }
+
+    public Path cancelled() {
+        return root.resolve("cancelled");
+    }
+
+    /** Counts job and batch files in the drop zone, stopping at {@code limit}. */
+    public long countQueued(long limit) throws IOException {
+        long count = 0;
+        try (DirectoryStream<Path> names = Files.newDirectoryStream(root)) {
+            for (Path p : names) {
+                if (JobNames.kindOf(p.getFileName().toString()) != JobNames.Kind.IGNORED && ++count >= limit) {
+                    break;
+                }
+            }
+        }
+        return count;
+    }
+
+    /** The file of a job still queued, scheduled or running with this id, found by name alone. */
+    public Optional<Path> findLive(String id) throws IOException {
+        Optional<Path> queued = findByName(root, id);
+        if (queued.isPresent()) {
+            return queued;
+        }
+        for (Path owner : listDirectories(claims())) {
+            Optional<Path> claimed = findByName(owner, id);
+            if (claimed.isPresent()) {
+                return claimed;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The job file in {@code dir} whose name stands for {@code id}. */
+    public static Optional<Path> findByName(Path dir, String id) throws IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        try (DirectoryStream<Path> names = Files.newDirectoryStream(dir)) {
+            for (Path p : names) {
+                String name = p.getFileName().toString();
+                if (JobNames.kindOf(name) == JobNames.Kind.JOB && id.equals(JobNames.idOf(name))) {
+                    return Optional.of(p);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    public static List<Path> listDirectories(Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return out;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path p : entries) {
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Moves {@code source} into {@code dir} under {@code name}, or {@code name.1}, {@code name.2}...
+     * when taken, so nothing there is overwritten. Returns where it went.
+     */
+    public Path moveInto(Path source, Path dir, String name) throws IOException {
+        modes.createDirectory(dir);
+        for (int n = 0; ; n++) {
+            Path target = dir.resolve(n == 0 ? name : suffixed(name, n));
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) || Files.exists(sidecar(target), LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+            return target;
+        }
+    }
+
+    /** The {@code .reason} file next to a job in {@code bad/} or {@code failed/}. */
+    public static Path sidecar(Path jobFile) {
+        return jobFile.resolveSibling(jobFile.getFileName() + ".reason");
+    }
+
+    private static String suffixed(String name, int n) {
+        for (String suffix : new String[] {JobNames.BATCH_SUFFIX, JobNames.JOB_SUFFIX}) {
+            if (name.endsWith(suffix)) {
+                return name.substring(0, name.length() - suffix.length()) + "." + n + suffix;
+            }
+        }
+        return name + "." + n;
+    }
+}

@@ -14,7 +14,9 @@ import picocli.CommandLine.Spec;
             "a daemon runs them on a fixed pool of worker processes.",
         },
         subcommands = {
+            StartCommand.class,
             SubmitCommand.class,
+            StopCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",

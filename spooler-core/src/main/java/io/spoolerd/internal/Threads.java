@@ -1,0 +1,14 @@
+package io.spoolerd.internal;
+
+/** Small thread helpers: every thread spoolerd starts is a named daemon thread. */
+public final class Threads {
+
+    private Threads() {}
+
+    public static Thread start(String name, Runnable body) {
+        Thread t = new Thread(body, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+}

@@ -1,0 +1,442 @@
+package io.spoolerd.internal.daemon;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.spoolerd.InvalidJobException;
+import io.spoolerd.internal.store.JobCodec;
+import io.spoolerd.internal.store.JobFile;
+import io.spoolerd.internal.store.JobFiles;
+import io.spoolerd.internal.store.JobNames;
+import io.spoolerd.internal.store.SpoolDirectory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The daemon: one thread owns all scheduling state and reacts to events (file-system changes,
+ * worker messages, timers, stop). It finds due jobs, claims each by an atomic rename into its own
+ * claims directory, hands it to an idle worker process and applies the outcome to the directory.
+ * It never runs task code.
+ */
+public final class Daemon {
+
+    static final System.Logger LOG = System.getLogger("spoolerd");
+
+    /** Anything the loop reacts to. */
+    interface Event {}
+
+    record Stop() implements Event {}
+
+    record FilesChanged(List<String> names, boolean overflow) implements Event {}
+
+    /** A job claimed by this daemon and handed to a worker. */
+    record Running(String name, Path claim, JobFile job, String id, int attempt, long startedMillis) {}
+
+    private final DaemonConfig config;
+    private final SpoolDirectory dir;
+    private final DaemonIdentity identity;
+    private final DaemonRegistry registry;
+    private final RetryPolicy retry;
+    private final Index index = new Index();
+    private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    private final List<Worker> workers = new ArrayList<>();
+    private final Path myClaims;
+    private final Scanner scanner;
+    private final Outcomes outcomes;
+    private Set<String> knownTasks = Set.of();
+    private final long startedMillis;
+
+    private boolean stopping;
+    private long stopDeadline = Long.MAX_VALUE;
+    private long nextTick;
+    private long nextPublish;
+    private long nextRecovery;
+    private boolean statusDirty = true;
+    private int startFailures;
+    private long nextSpawn;
+    private int nextSlot;
+    private DirectoryWatcher watcher;
+
+    private Daemon(DaemonConfig config, SpoolDirectory dir) {
+        this.config = config;
+        this.dir = dir;
+        this.startedMillis = config.clock.millis();
+        this.identity = DaemonIdentity.current(Instant.ofEpochMilli(startedMillis));
+        this.registry = new DaemonRegistry(dir);
+        this.retry = RetryPolicy.of(config);
+        this.myClaims = dir.claims().resolve(identity.id());
+        this.outcomes = new Outcomes(config, dir, myClaims, retry, index);
+        this.scanner = new Scanner(config, dir, myClaims, index, outcomes);
+    }
+
+    public static Daemon create(DaemonConfig config) throws IOException {
+        return new Daemon(config, SpoolDirectory.open(config.spoolDir, config.modes));
+    }
+
+    public DaemonIdentity identity() {
+        return identity;
+    }
+
+    public Path root() {
+        return dir.root();
+    }
+
+    /** Asks the loop to stop gracefully; safe from any thread (a signal handler, a test). */
+    public void requestStop() {
+        events.add(new Stop());
+    }
+
+    /** Runs until stopped; returns the process exit code. */
+    public int run() throws IOException, InterruptedException {
+        config.modes.createDirectory(myClaims);
+        publishStatus(config.clock.millis());
+        LOG.log(System.Logger.Level.INFO, "spoolerd " + identity.id() + " on " + dir.root() + ": " + config.processes
+                + " worker process(es), frequency " + DaemonConfig.seconds(config.frequency));
+        recoverDeadDaemons(config.clock.millis());
+        watcher = DirectoryWatcher.start(dir.root(), events::add);
+        scanner.fullScan(config.clock.millis());
+        try {
+            loop();
+        } finally {
+            shutdown();
+        }
+        return 0;
+    }
+
+    private void loop() throws InterruptedException {
+        while (true) {
+            long now = config.clock.millis();
+            if (stopping && busyWorkers() == 0) {
+                return;
+            }
+            if (stopping && now >= stopDeadline) {
+                for (Worker w : workers) {
+                    if (w.state == Worker.State.BUSY) {
+                        w.killedForStop = true;
+                        w.kill("stopped after --grace " + DaemonConfig.seconds(config.grace));
+                    }
+                }
+                waitForKilledWorkers();
+                return;
+            }
+            long wake = Math.min(Math.min(nextTick, index.nextDue()), Math.min(nextPublish, stopDeadline));
+            wake = Math.min(wake, nextHarakiri());
+            if (workers.size() < config.processes && !stopping) {
+                wake = Math.min(wake, nextSpawn);
+            }
+            Event event = events.poll(Math.max(0, wake - now), TimeUnit.MILLISECONDS);
+            while (event != null) {
+                handle(event);
+                event = events.poll();
+            }
+            now = config.clock.millis();
+            if (now >= nextTick) {
+                tick(now);
+            }
+            checkHarakiri(now);
+            if (!stopping) {
+                spawnWorkers(now);
+                dispatch(now);
+            }
+            if (now >= nextPublish || (statusDirty && now >= nextPublish - heartbeatMillis() + 200)) {
+                publishStatus(now);
+            }
+        }
+    }
+
+    private void tick(long now) {
+        nextTick = now + config.frequency.toMillis();
+        scanner.tick(now, watcher != null && watcher.healthy());
+        if (now >= nextRecovery) {
+            recoverDeadDaemons(now);
+        }
+    }
+
+    private void handle(Event event) {
+        long now = config.clock.millis();
+        if (event instanceof Stop) {
+            beginStop(now);
+        } else if (event instanceof FilesChanged f) {
+            if (f.overflow()) {
+                scanner.fullScan(now);
+            } else {
+                scanner.changed(f.names(), now);
+            }
+        } else if (event instanceof Worker.Ready r) {
+            if (knownTasks.isEmpty()) {
+                knownTasks = Set.copyOf(r.tasks());
+                LOG.log(System.Logger.Level.INFO, "tasks: " + String.join(", ", new java.util.TreeSet<>(knownTasks)));
+            }
+            startFailures = 0;
+            r.worker().state = Worker.State.IDLE;
+            if (stopping) {
+                r.worker().retire();
+            }
+            statusDirty = true;
+        } else if (event instanceof Worker.Progress p) {
+            p.worker().done = p.done();
+            p.worker().total = p.total();
+            p.worker().progressMessage = p.message();
+            statusDirty = true;
+        } else if (event instanceof Worker.Child c) {
+            c.worker().childPid = c.pid();
+        } else if (event instanceof Worker.Result r) {
+            onResult(r, now);
+        } else if (event instanceof Worker.Exited x) {
+            onExit(x, now);
+        }
+    }
+
+    private void onResult(Worker.Result r, long now) {
+        Worker w = r.worker();
+        Running job = w.running;
+        if (job == null) {
+            return;
+        }
+        w.running = null;
+        w.state = Worker.State.IDLE;
+        w.jobsRun++;
+        w.childPid = -1;
+        statusDirty = true;
+        outcomes.apply(job, r.outcome(), r.delayMillis(), r.error(), now);
+        if (stopping || (config.maxTasks > 0 && w.jobsRun >= config.maxTasks)) {
+            w.retire();
+        }
+    }
+
+    private void onExit(Worker.Exited x, long now) {
+        Worker w = x.worker();
+        workers.remove(w);
+        statusDirty = true;
+        Running job = w.running;
+        boolean started = w.state != Worker.State.STARTING;
+        w.state = Worker.State.GONE;
+        if (job != null) {
+            w.running = null;
+            if (w.killedForStop) {
+                outcomes.returnToQueue(job, now);
+            } else {
+                String why = w.killedBecause != null ? w.killedBecause
+                        : "worker " + w.pid() + " died (exit code " + x.exitCode() + ")";
+                LOG.log(System.Logger.Level.WARNING, "worker " + w.pid() + " running job " + job.id() + ": " + why);
+                outcomes.apply(job, "error", null, why, now);
+            }
+        }
+        if (!started && !stopping) {
+            startFailures++;
+            long backoff = Math.min(30_000, 500L << Math.min(6, startFailures - 1));
+            nextSpawn = now + backoff;
+            LOG.log(System.Logger.Level.ERROR, "worker " + w.pid() + " exited with code " + x.exitCode()
+                    + " before it was ready (check --classpath and --worker-jvm-opts); next start in " + backoff + " ms");
+        }
+    }
+
+    private void dispatch(long now) {
+        for (Worker w : workers) {
+            if (w.state != Worker.State.IDLE) {
+                continue;
+            }
+            Running job = null;
+            while (job == null) {
+                Index.Entry next = index.pollReady(now);
+                if (next == null) {
+                    return;
+                }
+                job = scanner.claim(next, now, knownTasks);
+            }
+            try {
+                w.run(job);
+            } catch (IOException e) {
+                // The worker is dying; its exit event returns the job.
+                LOG.log(System.Logger.Level.WARNING, "could not hand job " + job.id() + " to worker " + w.pid() + ": " + e.getMessage());
+            }
+            statusDirty = true;
+        }
+    }
+
+    private void spawnWorkers(long now) {
+        while (workers.size() < config.processes && now >= nextSpawn) {
+            try {
+                Worker w = Worker.start(nextSlot++, config, dir.root(), events::add);
+                workers.add(w);
+            } catch (IOException e) {
+                startFailures++;
+                nextSpawn = now + Math.min(30_000, 500L << Math.min(6, startFailures - 1));
+                LOG.log(System.Logger.Level.ERROR, "cannot start a worker process: " + e.getMessage());
+                return;
+            }
+        }
+    }
+
+    private long nextHarakiri() {
+        if (config.harakiri == null) {
+            return Long.MAX_VALUE;
+        }
+        long next = Long.MAX_VALUE;
+        for (Worker w : workers) {
+            if (w.running != null && w.killedBecause == null) {
+                next = Math.min(next, w.running.startedMillis() + config.harakiri.toMillis());
+            }
+        }
+        return next;
+    }
+
+    private void checkHarakiri(long now) {
+        if (config.harakiri == null) {
+            return;
+        }
+        for (Worker w : workers) {
+            if (w.running != null && w.killedBecause == null && now >= w.running.startedMillis() + config.harakiri.toMillis()) {
+                LOG.log(System.Logger.Level.WARNING, "harakiri: job " + w.running.id() + " ran longer than "
+                        + DaemonConfig.seconds(config.harakiri) + ", killing worker " + w.pid());
+                w.kill("harakiri: killed after " + DaemonConfig.seconds(config.harakiri));
+            }
+        }
+    }
+
+    private void beginStop(long now) {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        stopDeadline = now + config.grace.toMillis();
+        statusDirty = true;
+        LOG.log(System.Logger.Level.INFO, "stopping: no new jobs; " + busyWorkers() + " running job(s) get "
+                + DaemonConfig.seconds(config.grace) + " to finish");
+        for (Worker w : workers) {
+            w.shutdown();
+            if (w.state != Worker.State.BUSY) {
+                w.retire();
+            }
+        }
+    }
+
+    private int busyWorkers() {
+        int n = 0;
+        for (Worker w : workers) {
+            if (w.state == Worker.State.BUSY) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private void waitForKilledWorkers() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (busyWorkers() > 0 && System.nanoTime() < deadline) {
+            Event e = events.poll(100, TimeUnit.MILLISECONDS);
+            if (e instanceof Worker.Exited || e instanceof Worker.Result) {
+                handle(e);
+            }
+        }
+    }
+
+    private void shutdown() {
+        if (watcher != null) {
+            watcher.close();
+        }
+        for (Worker w : new ArrayList<>(workers)) {
+            w.retire();
+        }
+        for (Worker w : new ArrayList<>(workers)) {
+            w.kill("daemon exiting");
+        }
+        try {
+            Files.deleteIfExists(myClaims);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "claims left in " + myClaims + " (" + e.getMessage()
+                    + "); the next daemon returns them to the queue");
+        }
+        try {
+            registry.remove(identity);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not remove the daemon record: " + e.getMessage());
+        }
+        LOG.log(System.Logger.Level.INFO, "stopped");
+    }
+
+    /** Claims of daemons that are gone go back to the queue; each running job counts an attempt. */
+    private void recoverDeadDaemons(long now) {
+        nextRecovery = now + Math.max(1000, config.lease.toMillis() / 3);
+        try {
+            List<DaemonRegistry.Record> records = registry.records();
+            Set<String> alive = new HashSet<>();
+            for (DaemonRegistry.Record r : records) {
+                if (r.identity().id().equals(identity.id()) || r.alive(identity, now)) {
+                    alive.add(r.identity().id());
+                }
+            }
+            for (Path owner : SpoolDirectory.listDirectories(dir.claims())) {
+                String ownerId = owner.getFileName().toString();
+                if (alive.contains(ownerId)) {
+                    continue;
+                }
+                boolean hasRecord = records.stream().anyMatch(r -> r.identity().id().equals(ownerId));
+                if (!hasRecord && now - Files.getLastModifiedTime(owner).toMillis() < config.lease.toMillis()) {
+                    continue; // a daemon starting up writes its record first; give an orphan one lease
+                }
+                int n = outcomes.recoverClaims(owner, ownerId, now);
+                if (n > 0) {
+                    LOG.log(System.Logger.Level.WARNING, "daemon " + ownerId + " is gone: returned " + n + " claimed job(s) to the queue");
+                }
+            }
+            for (DaemonRegistry.Record r : records) {
+                if (!alive.contains(r.identity().id()) && !Files.exists(dir.claims().resolve(r.identity().id()))) {
+                    Files.deleteIfExists(dir.daemons().resolve(r.identity().id() + DaemonRegistry.SUFFIX));
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not check for dead daemons: " + e.getMessage());
+        }
+    }
+
+    private long heartbeatMillis() {
+        return Math.max(100, Math.min(1000, config.lease.toMillis() / 3));
+    }
+
+    private void publishStatus(long now) {
+        nextPublish = now + heartbeatMillis();
+        statusDirty = false;
+        ObjectNode status = JobCodec.MAPPER.createObjectNode();
+        status.put("version", 1);
+        status.put("heartbeat", now);
+        status.put("lease_ms", config.lease.toMillis());
+        status.put("started", startedMillis);
+        status.put("spool_dir", dir.root().toString());
+        status.put("processes", config.processes);
+        status.put("stopping", stopping);
+        ArrayNode tasks = status.putArray("tasks");
+        new java.util.TreeSet<>(knownTasks).forEach(tasks::add);
+        ArrayNode ws = status.putArray("workers");
+        for (Worker w : workers) {
+            ObjectNode n = ws.addObject().put("pid", w.pid()).put("state", w.state.name().toLowerCase(java.util.Locale.ROOT))
+                    .put("jobs_run", w.jobsRun);
+            Running job = w.running;
+            if (job != null) {
+                n.put("job_id", job.id()).put("task", job.job().task()).put("attempt", job.attempt())
+                        .put("started", job.startedMillis()).put("file", job.name());
+                if (w.total > 0 || w.progressMessage != null) {
+                    n.putObject("progress").put("done", w.done).put("total", w.total).put("message", w.progressMessage);
+                }
+            }
+        }
+        ObjectNode counts = status.putObject("index");
+        index.counts(now).forEach((state, count) -> counts.put(state.name().toLowerCase(java.util.Locale.ROOT), count));
+        try {
+            registry.publish(identity, status);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not write the daemon record: " + e.getMessage());
+        }
+    }
+}

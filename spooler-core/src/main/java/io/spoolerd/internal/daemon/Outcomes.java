@@ -1,0 +1,210 @@
+package io.spoolerd.internal.daemon;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.spoolerd.InvalidJobException;
+import io.spoolerd.internal.store.DurableWrite;
+import io.spoolerd.internal.store.JobCodec;
+import io.spoolerd.internal.store.JobFile;
+import io.spoolerd.internal.store.JobFiles;
+import io.spoolerd.internal.store.JobNames;
+import io.spoolerd.internal.store.SpoolDirectory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Applies what happened to a claimed job to the directory: delete (or done/), rewrite with its
+ * history and put back for a retry, or move to failed/. None of this is fsynced: a crash only
+ * means the job runs again, which at-least-once allows. Every outcome is one log line.
+ */
+final class Outcomes {
+
+    private static final System.Logger LOG = Daemon.LOG;
+
+    private final DaemonConfig config;
+    private final SpoolDirectory dir;
+    private final Path myClaims;
+    private final RetryPolicy retry;
+    private final Index index;
+
+    Outcomes(DaemonConfig config, SpoolDirectory dir, Path myClaims, RetryPolicy retry, Index index) {
+        this.config = config;
+        this.dir = dir;
+        this.myClaims = myClaims;
+        this.retry = retry;
+        this.index = index;
+    }
+
+    /** {@code outcome} is ok, retry, error, fail or ignore, as the worker protocol says. */
+    void apply(Daemon.Running job, String outcome, Long delayMillis, String error, long now) {
+        long duration = now - job.startedMillis();
+        try {
+            switch (outcome) {
+                case "ok" -> {
+                    if (config.keepDone) {
+                        ObjectNode node = JobCodec.withOutcome(job.job().node(), job.attempt(),
+                                JobCodec.historyEntry(Instant.ofEpochMilli(now), "ok", null, duration), null);
+                        rewrite(job.claim(), node);
+                        dir.moveInto(job.claim(), dir.done(), job.name());
+                    } else {
+                        Files.deleteIfExists(job.claim());
+                    }
+                    log(job, "ok", duration, null, "");
+                }
+                case "ignore" -> {
+                    Files.move(job.claim(), dir.root().resolve(job.name()), StandardCopyOption.ATOMIC_MOVE);
+                    index.putJob(job.name(), job.job().priority(), now + config.retryDelay.toMillis(), now);
+                    log(job, "ignore", duration, null, ", not offered again here for " + DaemonConfig.seconds(config.retryDelay));
+                }
+                case "fail" -> toFailed(job, "fail", error, duration, now);
+                case "retry" -> retryOrFail(job, "retry", delayMillis, error, duration, now);
+                default -> retryOrFail(job, "error", null, error, duration, now);
+            }
+        } catch (IOException e) {
+            // The claim stays where it is; recovery returns it to the queue when this daemon stops or dies.
+            LOG.log(System.Logger.Level.ERROR, "job " + job.id() + ": could not record outcome " + outcome + ": " + e
+                    + "; the job stays claimed in " + myClaims + " and runs again after a restart");
+        }
+    }
+
+    /** A job stopped by a daemon shutdown: back to the queue as it was, no attempt counted. */
+    void returnToQueue(Daemon.Running job, long now) {
+        try {
+            Files.move(job.claim(), dir.root().resolve(job.name()), StandardCopyOption.ATOMIC_MOVE);
+            LOG.log(System.Logger.Level.INFO, "job " + job.id() + " returned to the queue (daemon stopping), attempt not counted");
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "job " + job.id() + ": could not return it to the queue: " + e
+                    + "; it stays in " + myClaims + " and is returned when a daemon next starts");
+        }
+    }
+
+    private void retryOrFail(Daemon.Running job, String outcome, Long delayMillis, String error, long duration, long now)
+            throws IOException {
+        int attempts = job.attempt();
+        if (!retry.mayRetry(attempts, job.job().maxAttempts())) {
+            toFailed(job, outcome, error, duration, now);
+            return;
+        }
+        Duration delay = delayMillis != null ? Duration.ofMillis(delayMillis) : retry.delayAfter(attempts);
+        Instant retryAt = Instant.ofEpochMilli(now + delay.toMillis());
+        ObjectNode node = JobCodec.withOutcome(job.job().node(), attempts,
+                JobCodec.historyEntry(Instant.ofEpochMilli(now), outcome, error, duration), retryAt);
+        rewrite(job.claim(), node);
+        String name = JobNames.withDue(job.name(), retryAt.toEpochMilli());
+        Files.move(job.claim(), dir.root().resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        long due = Math.max(retryAt.toEpochMilli(), job.job().at() == null ? 0 : job.job().at().toEpochMilli());
+        index.putJob(name, job.job().priority(), due, now);
+        log(job, outcome, duration, error, ", next try in " + DaemonConfig.seconds(delay));
+    }
+
+    private void toFailed(Daemon.Running job, String outcome, String error, long duration, long now) throws IOException {
+        ObjectNode node = JobCodec.withOutcome(job.job().node(), job.attempt(),
+                JobCodec.historyEntry(Instant.ofEpochMilli(now), outcome, error, duration), null);
+        rewrite(job.claim(), node);
+        Path target = dir.moveInto(job.claim(), dir.failed(), job.name());
+        log(job, outcome, duration, error, ", moved to " + dir.root().relativize(target));
+    }
+
+    /**
+     * Returns the claims of a dead daemon to the queue. Each file is first claimed by this daemon
+     * (an atomic rename), so two daemons recovering the same owner never both return one job.
+     */
+    int recoverClaims(Path owner, String ownerId, long now) throws IOException {
+        int returned = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(owner)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                JobNames.Kind kind = JobNames.kindOf(name);
+                if (kind == JobNames.Kind.IGNORED) {
+                    Files.deleteIfExists(file); // a temp file of an unfinished rewrite
+                    continue;
+                }
+                Path mine = myClaims.resolve(name);
+                try {
+                    Files.move(file, mine, StandardCopyOption.ATOMIC_MOVE);
+                } catch (NoSuchFileException e) {
+                    continue; // another daemon got it first
+                }
+                if (kind == JobNames.Kind.BATCH) {
+                    Files.move(mine, dir.root().resolve(name), StandardCopyOption.ATOMIC_MOVE);
+                } else {
+                    returnDead(mine, name, ownerId, now);
+                }
+                returned++;
+            }
+        }
+        try {
+            Files.deleteIfExists(owner);
+            Files.deleteIfExists(dir.daemons().resolve(ownerId + DaemonRegistry.SUFFIX));
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            // something arrived meanwhile; the next round takes it
+        }
+        return returned;
+    }
+
+    private void returnDead(Path claim, String name, String ownerId, long now) throws IOException {
+        JobFile job;
+        try {
+            job = JobCodec.parse(JobFiles.read(claim, config.maxJobBytes), name);
+        } catch (InvalidJobException e) {
+            Files.move(claim, dir.root().resolve(name), StandardCopyOption.ATOMIC_MOVE); // the scan judges it
+            return;
+        }
+        Daemon.Running running = new Daemon.Running(name, claim, job, job.idOr(name), job.attempts() + 1, now);
+        String why = "daemon " + ownerId + " died while the job was claimed";
+        int attempts = running.attempt();
+        if (!retry.mayRetry(attempts, job.maxAttempts())) {
+            toFailed(running, "error", why, 0, now);
+            return;
+        }
+        ObjectNode node = JobCodec.withOutcome(job.node(), attempts,
+                JobCodec.historyEntry(Instant.ofEpochMilli(now), "error", why, 0), null);
+        rewrite(claim, node);
+        Files.move(claim, dir.root().resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        long due = job.at() == null ? now : Math.min(now, job.at().toEpochMilli());
+        index.putJob(name, job.priority(), due, now);
+        log(running, "error", 0, why, ", returned to the queue");
+    }
+
+    /** Moves a file that is not a job into bad/ with a {@code .reason} next to it. */
+    void toBad(Path file, String name, String reason) {
+        try {
+            Path target = dir.moveInto(file, dir.bad(), name);
+            DurableWrite.write(dir.bad(), target.getFileName() + ".reason",
+                    (reason + "\n").getBytes(StandardCharsets.UTF_8), false, dir.modes());
+            LOG.log(System.Logger.Level.WARNING, "bad job file " + name + " moved to " + dir.root().relativize(target) + ": " + reason);
+        } catch (NoSuchFileException e) {
+            // someone else moved it first
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "could not move bad file " + name + " to bad/: " + e + " (" + reason + ")");
+        }
+    }
+
+    /** Replaces the claimed file's content through a temp file and a rename; on failure the old content stays. */
+    private void rewrite(Path claim, ObjectNode node) {
+        try {
+            DurableWrite.write(claim.getParent(), claim.getFileName().toString(), JobCodec.encode(node), false, dir.modes());
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "could not record history in " + claim.getFileName() + ": " + e
+                    + "; the job keeps its previous content");
+        }
+    }
+
+    private static void log(Daemon.Running job, String outcome, long duration, String error, String then) {
+        StringBuilder line = new StringBuilder("job ").append(job.id()).append(' ').append(outcome)
+                .append(": task=").append(job.job().task()).append(" attempt=").append(job.attempt())
+                .append(" duration_ms=").append(duration);
+        if (error != null) {
+            line.append(" error=\"").append(error.replace("\"", "'")).append('"');
+        }
+        line.append(then);
+        LOG.log(outcome.equals("ok") || outcome.equals("ignore") ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
+                line.toString());
+    }
+}

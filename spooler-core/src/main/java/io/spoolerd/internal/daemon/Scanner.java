@@ -1,0 +1,376 @@
+package io.spoolerd.internal.daemon;
+
+import io.spoolerd.InvalidJobException;
+import io.spoolerd.internal.store.DurableWrite;
+import io.spoolerd.internal.store.JobCodec;
+import io.spoolerd.internal.store.JobFile;
+import io.spoolerd.internal.store.JobFiles;
+import io.spoolerd.internal.store.JobIds;
+import io.spoolerd.internal.store.JobNames;
+import io.spoolerd.internal.store.SpoolDirectory;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Brings the drop zone into the {@link Index} and takes jobs out of it. Names written by the API
+ * are indexed from the name alone; hand-dropped files are read once (never through a link, never
+ * a FIFO or device), and files that do not parse are re-read until they have been unchanged for
+ * {@code --bad-grace}, then moved to bad/. A claim is an atomic rename into this daemon's claims
+ * directory; only then is the job read in full, so a job is only ever judged by its owner.
+ */
+final class Scanner {
+
+    private static final System.Logger LOG = Daemon.LOG;
+    /** A full scan at least every this many ticks even when nothing says the directory changed. */
+    static final int FULL_SCAN_EVERY = 10;
+    static final long MAX_BATCH_BYTES = 256L << 20;
+
+    private final DaemonConfig config;
+    private final SpoolDirectory dir;
+    private final Path myClaims;
+    private final Index index;
+    private final Outcomes outcomes;
+    /** Explicit ids of hand-dropped jobs, to refuse a second job with the same id. */
+    private final Map<String, String> handIds = new HashMap<>();
+    private long scanNumber;
+    private FileTime lastRootMtime;
+    private int ticksSinceFull;
+
+    Scanner(DaemonConfig config, SpoolDirectory dir, Path myClaims, Index index, Outcomes outcomes) {
+        this.config = config;
+        this.dir = dir;
+        this.myClaims = myClaims;
+        this.index = index;
+        this.outcomes = outcomes;
+    }
+
+    void fullScan(long now) {
+        scanNumber++;
+        ticksSinceFull = 0;
+        try {
+            lastRootMtime = Files.getLastModifiedTime(dir.root(), LinkOption.NOFOLLOW_LINKS);
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir.root())) {
+                for (Path p : entries) {
+                    examine(p.getFileName().toString(), now);
+                }
+            }
+            index.forgetUnseen(scanNumber);
+            handIds.values().removeIf(name -> !index.contains(name));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot scan " + dir.root() + ": " + e);
+        }
+    }
+
+    /** The periodic look: a full scan unless the directory provably did not change, then the pending bad files. */
+    void tick(long now, boolean eventsWork) {
+        ticksSinceFull++;
+        FileTime mtime = null;
+        try {
+            mtime = Files.getLastModifiedTime(dir.root(), LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot read " + dir.root() + ": " + e);
+        }
+        if (!eventsWork || mtime == null || !mtime.equals(lastRootMtime) || ticksSinceFull >= FULL_SCAN_EVERY) {
+            fullScan(now);
+        }
+        for (Index.Entry e : index.inState(Index.State.PENDING_BAD)) {
+            recheck(e.name, now);
+        }
+    }
+
+    /** Names the file-system events say changed. */
+    void changed(List<String> names, long now) {
+        for (String name : names) {
+            if (JobNames.kindOf(name) == JobNames.Kind.IGNORED) {
+                continue;
+            }
+            if (!Files.exists(dir.root().resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+                index.remove(name);
+                continue;
+            }
+            Index.Entry e = index.get(name);
+            if (e == null) {
+                examine(name, now);
+            } else if (e.state == Index.State.PENDING_BAD) {
+                recheck(name, now);
+            }
+        }
+    }
+
+    private void examine(String name, long now) {
+        JobNames.Kind kind = JobNames.kindOf(name);
+        if (kind == JobNames.Kind.IGNORED) {
+            return;
+        }
+        Index.Entry known = index.get(name);
+        if (known != null) {
+            index.markSeen(known, scanNumber);
+            return;
+        }
+        JobNames.Canonical canonical = kind == JobNames.Kind.JOB ? JobNames.parse(name) : null;
+        if (canonical != null) {
+            index.putJob(name, canonical.priority(), canonical.dueMillis(), now);
+        } else {
+            inspect(name, now);
+        }
+        Index.Entry added = index.get(name);
+        if (added != null) {
+            index.markSeen(added, scanNumber);
+        }
+    }
+
+    /** Reads a hand-dropped job or batch to learn its priority and due time. */
+    private void inspect(String name, long now) {
+        Path file = dir.root().resolve(name);
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            return; // gone already
+        }
+        if (!attrs.isRegularFile()) {
+            String what = attrs.isSymbolicLink() ? "a symlink" : attrs.isDirectory() ? "a directory" : "not a regular file";
+            index.park(name, Index.State.NOT_A_FILE, what);
+            LOG.log(System.Logger.Level.WARNING, name + " in the drop zone is " + what + ": not a job, left alone");
+            return;
+        }
+        if (JobNames.kindOf(name) == JobNames.Kind.BATCH) {
+            expandBatch(name, attrs, now);
+            return;
+        }
+        JobFile job;
+        try {
+            job = JobCodec.parse(JobFiles.read(file, config.maxJobBytes), name);
+        } catch (InvalidJobException e) {
+            pendingBad(name, attrs, e.getMessage(), now);
+            return;
+        } catch (IOException e) {
+            pendingBad(name, attrs, name + ": cannot read: " + e.getMessage(), now);
+            return;
+        }
+        String id = job.idOr(name);
+        String other = handIds.get(id);
+        if (other != null && !other.equals(name) && index.contains(other)) {
+            outcomes.toBad(file, name, name + ": a job with id \"" + id + "\" is already queued (" + other + ")");
+            index.remove(name);
+            return;
+        }
+        handIds.put(id, name);
+        long due = job.notBefore() != null ? job.notBefore().toEpochMilli() : attrs.lastModifiedTime().toMillis();
+        index.putJob(name, job.priority(), due, now);
+    }
+
+    /** A file that does not parse: bad once unchanged for the grace period, until then maybe still being written. */
+    private void pendingBad(String name, BasicFileAttributes attrs, String reason, long now) {
+        if (now - attrs.lastModifiedTime().toMillis() >= config.badGrace.toMillis()) {
+            outcomes.toBad(dir.root().resolve(name), name, reason);
+            index.remove(name);
+        } else {
+            index.park(name, Index.State.PENDING_BAD, reason);
+        }
+    }
+
+    private void recheck(String name, long now) {
+        Index.Entry e = index.get(name);
+        long seen = e == null ? scanNumber : e.seen;
+        index.remove(name);
+        inspect(name, now);
+        Index.Entry again = index.get(name);
+        if (again != null) {
+            index.markSeen(again, seen);
+        }
+    }
+
+    /**
+     * A batch: claimed whole, each line written out as its own job file, all of them fsynced, and
+     * only then the batch deleted. A crash in between leaves the batch to be expanded again (the
+     * same names, so at most a job runs twice). Lines that are not jobs go to bad/.
+     */
+    private void expandBatch(String name, BasicFileAttributes attrs, long now) {
+        Path file = dir.root().resolve(name);
+        if (attrs.size() > MAX_BATCH_BYTES) {
+            pendingBad(name, attrs, name + ": batch of " + attrs.size() + " bytes, larger than " + MAX_BATCH_BYTES, now);
+            return;
+        }
+        List<String> lines;
+        try {
+            lines = readLines(file);
+        } catch (IOException e) {
+            pendingBad(name, attrs, name + ": cannot read: " + e.getMessage(), now);
+            return;
+        }
+        List<JobFile> jobs = new ArrayList<>();
+        String firstError = null;
+        for (int i = 0; i < lines.size(); i++) {
+            try {
+                jobs.add(lines.get(i).isBlank() ? null
+                        : JobCodec.parse(lines.get(i).getBytes(StandardCharsets.UTF_8), "line " + (i + 1) + " of " + name));
+            } catch (InvalidJobException e) {
+                jobs.add(null);
+                firstError = firstError == null ? e.getMessage() : firstError;
+            }
+        }
+        if (firstError != null && now - attrs.lastModifiedTime().toMillis() < config.badGrace.toMillis()) {
+            index.park(name, Index.State.PENDING_BAD, firstError); // maybe still being written
+            return;
+        }
+        Path claim = myClaims.resolve(name);
+        try {
+            Files.move(file, claim, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot claim batch " + name + ": " + e);
+            return;
+        }
+        try {
+            List<Path> written = new ArrayList<>();
+            String stem = JobNames.stem(name);
+            int bad = 0;
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).isBlank()) {
+                    continue;
+                }
+                byte[] bytes = (lines.get(i) + "\n").getBytes(StandardCharsets.UTF_8);
+                JobFile job = jobs.get(i);
+                if (job == null) {
+                    String lineName = stem + ".line" + (i + 1) + JobNames.JOB_SUFFIX;
+                    DurableWrite.write(myClaims, lineName, bytes, false, dir.modes());
+                    String reason;
+                    try {
+                        JobCodec.parse(bytes, "line " + (i + 1) + " of " + name);
+                        reason = "line " + (i + 1) + " of " + name + ": invalid";
+                    } catch (InvalidJobException e) {
+                        reason = e.getMessage();
+                    }
+                    outcomes.toBad(myClaims.resolve(lineName), lineName, reason);
+                    bad++;
+                    continue;
+                }
+                String jobName = expandedName(stem, i + 1, job);
+                DurableWrite.write(dir.root(), jobName, bytes, false, dir.modes());
+                written.add(dir.root().resolve(jobName));
+            }
+            for (Path p : written) {
+                fsync(p);
+            }
+            DurableWrite.fsyncDirectory(dir.root());
+            Files.delete(claim);
+            for (Path p : written) {
+                examine(p.getFileName().toString(), now);
+            }
+            LOG.log(System.Logger.Level.INFO, "batch " + name + ": " + written.size() + " job(s) queued"
+                    + (bad > 0 ? ", " + bad + " bad line(s) moved to bad/" : ""));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot expand batch " + name + ": " + e + "; it stays claimed and is expanded again after a restart");
+        }
+    }
+
+    private static String expandedName(String batchStem, int line, JobFile job) {
+        if (job.id() != null && job.id().length() == JobIds.LENGTH && JobNames.parse(job.id() + JobNames.JOB_SUFFIX) != null) {
+            return JobNames.format(job.id(), job.priority(), job.at() == null ? null : job.at().toEpochMilli(), null);
+        }
+        return batchStem + "-" + line + JobNames.JOB_SUFFIX;
+    }
+
+    private static List<String> readLines(Path file) throws IOException {
+        try (var ch = Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+             var reader = new java.io.BufferedReader(new java.io.InputStreamReader(java.nio.channels.Channels.newInputStream(ch),
+                     StandardCharsets.UTF_8))) {
+            return reader.lines().toList();
+        }
+    }
+
+    private static void fsync(Path file) throws IOException {
+        if (file.getFileSystem() != java.nio.file.FileSystems.getDefault()) {
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (NoSuchFileException e) {
+            // already run and deleted by another daemon: nothing left to make durable
+        }
+    }
+
+    /**
+     * Claims a due job for this daemon: renames it into the claims directory, then reads and
+     * checks it. A job this daemon cannot run yet goes back (its task unknown, its time not come,
+     * not parseable); returns null then, or when another daemon was faster.
+     */
+    Daemon.Running claim(Index.Entry entry, long now, Set<String> knownTasks) {
+        String name = entry.name;
+        Path source = dir.root().resolve(name);
+        Path claim = myClaims.resolve(name);
+        try {
+            Files.move(source, claim, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) {
+            index.remove(name);
+            return null;
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot claim " + name + ": " + e);
+            index.putJob(name, entry.priority, now + config.frequency.toMillis(), now);
+            return null;
+        }
+        JobFile job;
+        try {
+            BasicFileAttributes attrs = Files.readAttributes(claim, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!attrs.isRegularFile()) {
+                putBack(claim, source);
+                index.park(name, Index.State.NOT_A_FILE, "not a regular file");
+                LOG.log(System.Logger.Level.WARNING, name + " in the drop zone is not a regular file: not a job, left alone");
+                return null;
+            }
+            job = JobCodec.parse(JobFiles.read(claim, config.maxJobBytes), name);
+        } catch (InvalidJobException e) {
+            putBack(claim, source);
+            index.park(name, Index.State.PENDING_BAD, e.getMessage());
+            return null;
+        } catch (IOException e) {
+            putBack(claim, source);
+            index.putJob(name, entry.priority, now + config.frequency.toMillis(), now);
+            LOG.log(System.Logger.Level.ERROR, "cannot read claimed job " + name + ": " + e);
+            return null;
+        }
+        if (job.version() > JobCodec.FORMAT_VERSION || !knownTasks.contains(job.task())) {
+            putBack(claim, source);
+            String reason = job.version() > JobCodec.FORMAT_VERSION ? "format version " + job.version() + " is newer than this daemon's"
+                    : "no task named \"" + job.task() + "\" here";
+            if (entry.state != Index.State.UNKNOWN_TASK) {
+                LOG.log(System.Logger.Level.WARNING, "job " + job.idOr(name) + " left queued: " + reason);
+            }
+            index.park(name, Index.State.UNKNOWN_TASK, reason);
+            return null;
+        }
+        if (job.notBefore() != null && job.notBefore().toEpochMilli() > now) {
+            putBack(claim, source);
+            index.putJob(name, job.priority(), job.notBefore().toEpochMilli(), now);
+            return null;
+        }
+        index.remove(name);
+        return new Daemon.Running(name, claim, job, job.idOr(name), job.attempts() + 1, now);
+    }
+
+    private static void putBack(Path claim, Path source) {
+        try {
+            Files.move(claim, source, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot return " + claim.getFileName() + " to the drop zone: " + e
+                    + "; it is returned when a daemon next starts");
+        }
+    }
+}

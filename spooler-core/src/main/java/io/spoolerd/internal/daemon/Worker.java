@@ -1,0 +1,191 @@
+package io.spoolerd.internal.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.spoolerd.internal.Threads;
+import io.spoolerd.internal.worker.WorkerMain;
+import io.spoolerd.internal.worker.WorkerProtocol;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The daemon's handle on one worker process: starts it, forwards its messages as events, and
+ * kills it (with any command it started) when told. Two threads per worker read its stdout
+ * (protocol) and stderr (task output, logged line by line); nothing here runs task code.
+ */
+final class Worker {
+
+    private static final System.Logger LOG = System.getLogger("spoolerd");
+
+    enum State { STARTING, IDLE, BUSY, GONE }
+
+    /** What a worker tells the daemon; delivered on the daemon's event queue. */
+    sealed interface Message extends Daemon.Event {
+        Worker worker();
+    }
+
+    record Ready(Worker worker, Set<String> tasks) implements Message {}
+
+    record Result(Worker worker, String outcome, Long delayMillis, String error) implements Message {}
+
+    record Progress(Worker worker, long done, long total, String message) implements Message {}
+
+    record Child(Worker worker, long pid) implements Message {}
+
+    record Exited(Worker worker, int exitCode) implements Message {}
+
+    final int slot;
+    private final Process process;
+    private final WorkerProtocol.Writer stdin;
+    State state = State.STARTING;
+    Daemon.Running running;
+    int jobsRun;
+    volatile long childPid = -1;
+    /** Why the daemon killed it, or null: the job's error text then. */
+    String killedBecause;
+    boolean killedForStop;
+    long done;
+    long total;
+    String progressMessage;
+
+    private Worker(int slot, Process process) {
+        this.slot = slot;
+        this.process = process;
+        this.stdin = new WorkerProtocol.Writer(process.getOutputStream());
+    }
+
+    static Worker start(int slot, DaemonConfig config, Path spoolRoot, Consumer<Daemon.Event> events) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(config.workerJvmOpts);
+        StringBuilder cp = new StringBuilder(System.getProperty("java.class.path"));
+        for (Path extra : config.classpath) {
+            cp.append(File.pathSeparator).append(extra.toAbsolutePath());
+        }
+        command.add("-cp");
+        command.add(cp.toString());
+        command.add(WorkerMain.class.getName());
+        Process process = new ProcessBuilder(command).start();
+        Worker worker = new Worker(slot, process);
+        ObjectNode init = WorkerProtocol.message(WorkerProtocol.INIT);
+        ObjectNode commands = init.putObject("commands");
+        config.commandTasks.forEach(commands::put);
+        Path workDir = config.chdir != null ? config.chdir : spoolRoot.getParent();
+        init.put("chdir", workDir.toAbsolutePath().toString());
+        init.put("max_job_bytes", config.maxJobBytes);
+        worker.stdin.send(init);
+        Threads.start("worker-" + worker.pid() + "-out", () -> worker.readMessages(events));
+        Threads.start("worker-" + worker.pid() + "-err", worker::logOutput);
+        return worker;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    void run(Daemon.Running job) throws IOException {
+        running = job;
+        state = State.BUSY;
+        done = 0;
+        total = 0;
+        progressMessage = null;
+        stdin.send(WorkerProtocol.message(WorkerProtocol.RUN)
+                .put("file", job.claim().toString()).put("name", job.name()).put("attempt", job.attempt()));
+    }
+
+    /** Tells the worker the daemon is stopping; tasks see {@code isShuttingDown()}. */
+    void shutdown() {
+        try {
+            stdin.send(WorkerProtocol.message(WorkerProtocol.SHUTDOWN));
+        } catch (IOException ignored) {
+            // already gone: its exit event follows
+        }
+    }
+
+    /** Closes the worker's stdin: an idle worker exits at once. */
+    void retire() {
+        stdin.close();
+    }
+
+    /** Kills the worker and whatever it started, now. */
+    void kill(String because) {
+        if (killedBecause == null) {
+            killedBecause = because;
+        }
+        if (childPid > 0) {
+            ProcessHandle.of(childPid).ifPresent(Worker::killTree);
+        }
+        killTree(process.toHandle());
+    }
+
+    private static void killTree(ProcessHandle handle) {
+        handle.descendants().forEach(ProcessHandle::destroyForcibly);
+        handle.destroyForcibly();
+    }
+
+    private void readMessages(Consumer<Daemon.Event> events) {
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = out.readLine()) != null; ) {
+                Optional<Message> m = decode(line);
+                m.ifPresent(events);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "worker " + pid() + " stdout: " + e);
+        }
+        int exit;
+        try {
+            exit = process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            exit = -1;
+        }
+        if (childPid > 0) {
+            ProcessHandle.of(childPid).ifPresent(Worker::killTree); // a command outliving its worker is killed too
+        }
+        events.accept(new Exited(this, exit));
+    }
+
+    private Optional<Message> decode(String line) {
+        JsonNode m;
+        try {
+            m = WorkerProtocol.parse(line);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "worker " + pid() + " sent a malformed message: " + line);
+            return Optional.empty();
+        }
+        return Optional.ofNullable(switch (m.path("op").asText()) {
+            case WorkerProtocol.HELLO -> {
+                Set<String> tasks = new HashSet<>();
+                m.path("tasks").forEach(t -> tasks.add(t.asText()));
+                yield new Ready(this, tasks);
+            }
+            case WorkerProtocol.RESULT -> new Result(this, m.path("outcome").asText("error"),
+                    m.hasNonNull("delay_ms") ? m.get("delay_ms").asLong() : null,
+                    m.hasNonNull("error") ? m.get("error").asText() : null);
+            case WorkerProtocol.PROGRESS -> new Progress(this, m.path("done").asLong(), m.path("total").asLong(),
+                    m.hasNonNull("message") ? m.get("message").asText() : null);
+            case WorkerProtocol.CHILD -> new Child(this, m.path("pid").asLong());
+            default -> null;
+        });
+    }
+
+    private void logOutput() {
+        try (BufferedReader err = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = err.readLine()) != null; ) {
+                LOG.log(System.Logger.Level.INFO, line);
+            }
+        } catch (IOException ignored) {
+            // the worker is gone; its exit is reported by the other reader
+        }
+    }
+}

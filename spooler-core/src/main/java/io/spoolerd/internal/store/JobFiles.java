@@ -1,0 +1,36 @@
+package io.spoolerd.internal.store;
+
+import io.spoolerd.InvalidJobException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/** Reads a job file without following links, opening anything but a regular file, or reading past a bound. */
+public final class JobFiles {
+
+    private JobFiles() {}
+
+    public static byte[] read(Path file, int maxBytes) throws IOException {
+        BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!attrs.isRegularFile()) {
+            throw new InvalidJobException(file.getFileName() + ": not a regular file");
+        }
+        if (attrs.size() > maxBytes) {
+            throw new InvalidJobException(file.getFileName() + ": " + attrs.size() + " bytes, larger than --max-job-bytes " + maxBytes);
+        }
+        try (SeekableByteChannel ch = Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+             InputStream in = Channels.newInputStream(ch)) {
+            byte[] bytes = in.readNBytes(maxBytes + 1);
+            if (bytes.length > maxBytes) {
+                throw new InvalidJobException(file.getFileName() + ": larger than --max-job-bytes " + maxBytes);
+            }
+            return bytes;
+        }
+    }
+}

@@ -14,7 +14,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -58,8 +57,8 @@ final class Outcomes {
                     log(job, "ok", duration, null, "");
                 }
                 case "ignore" -> {
-                    Files.move(job.claim(), dir.root().resolve(job.name()), StandardCopyOption.ATOMIC_MOVE);
-                    index.putJob(job.name(), job.job().priority(), now + config.retryDelay.toMillis(), now);
+                    String name = backToQueue(job.claim(), job.name());
+                    index.putJob(name, job.job().priority(), now + config.retryDelay.toMillis(), now);
                     log(job, "ignore", duration, null, ", not offered again here for " + DaemonConfig.seconds(config.retryDelay));
                 }
                 case "fail" -> toFailed(job, "fail", error, duration, now);
@@ -76,7 +75,7 @@ final class Outcomes {
     /** A job stopped by a daemon shutdown: back to the queue as it was, no attempt counted. */
     void returnToQueue(Daemon.Running job, long now) {
         try {
-            Files.move(job.claim(), dir.root().resolve(job.name()), StandardCopyOption.ATOMIC_MOVE);
+            backToQueue(job.claim(), job.name());
             LOG.log(System.Logger.Level.INFO, "job " + job.id() + " returned to the queue (daemon stopping), attempt not counted");
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "job " + job.id() + ": could not return it to the queue: " + e
@@ -96,8 +95,7 @@ final class Outcomes {
         ObjectNode node = JobCodec.withOutcome(job.job().node(), attempts,
                 JobCodec.historyEntry(Instant.ofEpochMilli(now), outcome, error, duration), retryAt);
         rewrite(job.claim(), node);
-        String name = JobNames.withDue(job.name(), retryAt.toEpochMilli());
-        Files.move(job.claim(), dir.root().resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        String name = backToQueue(job.claim(), JobNames.withDue(job.name(), retryAt.toEpochMilli()));
         long due = Math.max(retryAt.toEpochMilli(), job.job().at() == null ? 0 : job.job().at().toEpochMilli());
         index.putJob(name, job.job().priority(), due, now);
         log(job, outcome, duration, error, ", next try in " + DaemonConfig.seconds(delay));
@@ -127,12 +125,14 @@ final class Outcomes {
                 }
                 Path mine = myClaims.resolve(name);
                 try {
-                    Files.move(file, mine, StandardCopyOption.ATOMIC_MOVE);
+                    if (!SpoolDirectory.moveNoReplace(file, mine)) {
+                        continue; // one of ours has that name right now: the next round takes it
+                    }
                 } catch (NoSuchFileException e) {
                     continue; // another daemon got it first
                 }
                 if (kind == JobNames.Kind.BATCH) {
-                    Files.move(mine, dir.root().resolve(name), StandardCopyOption.ATOMIC_MOVE);
+                    backToQueue(mine, name);
                 } else {
                     returnDead(mine, name, ownerId, now);
                 }
@@ -153,7 +153,7 @@ final class Outcomes {
         try {
             job = JobCodec.parse(JobFiles.read(claim, config.maxJobBytes), name);
         } catch (InvalidJobException e) {
-            Files.move(claim, dir.root().resolve(name), StandardCopyOption.ATOMIC_MOVE); // the scan judges it
+            backToQueue(claim, name); // the scan judges it
             return;
         }
         Daemon.Running running = new Daemon.Running(name, claim, job, job.idOr(name), job.attempts() + 1, now);
@@ -166,10 +166,18 @@ final class Outcomes {
         ObjectNode node = JobCodec.withOutcome(job.node(), attempts,
                 JobCodec.historyEntry(Instant.ofEpochMilli(now), "error", why, 0), null);
         rewrite(claim, node);
-        Files.move(claim, dir.root().resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        String queued = backToQueue(claim, name);
         long due = job.at() == null ? now : Math.min(now, job.at().toEpochMilli());
-        index.putJob(name, job.priority(), due, now);
+        index.putJob(queued, job.priority(), due, now);
         log(running, "error", 0, why, ", returned to the queue");
+    }
+
+    /**
+     * Renames a claimed file back into the drop zone under {@code name}, or a suffixed name when a
+     * producer has dropped a new file with that name meanwhile; returns the name it got.
+     */
+    String backToQueue(Path claim, String name) throws IOException {
+        return dir.moveInto(claim, dir.root(), name).getFileName().toString();
     }
 
     /** Moves a file that is not a job into bad/ with a {@code .reason} next to it. */

@@ -160,12 +160,37 @@ public final class SpoolDirectory {
         modes.createDirectory(dir);
         for (int n = 0; ; n++) {
             Path target = dir.resolve(n == 0 ? name : suffixed(name, n));
-            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) || Files.exists(sidecar(target), LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.exists(sidecar(target), LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }
-            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
-            return target;
+            if (moveNoReplace(source, target)) {
+                return target;
+            }
         }
+    }
+
+    /**
+     * Renames {@code source} to {@code target} unless {@code target} exists; false then. A hard
+     * link is the atomic "create if absent" (rename(2) would replace); where links are not
+     * supported it falls back to a check and a rename.
+     */
+    public static boolean moveNoReplace(Path source, Path target) throws IOException {
+        try {
+            Files.createLink(target, source);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            return false;
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+            if (e instanceof NoSuchFileException) {
+                throw (NoSuchFileException) e;
+            }
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        }
+        Files.delete(source);
+        return true;
     }
 
     /** The {@code .reason} file next to a job in {@code bad/} or {@code failed/}. */

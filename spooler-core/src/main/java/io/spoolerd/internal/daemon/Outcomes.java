@@ -31,6 +31,10 @@ final class Outcomes {
     private final Path myClaims;
     private final RetryPolicy retry;
     private final Index index;
+    /** Claims whose move to failed/ or done/ failed (say, an unwritable directory): tried again each tick. */
+    private final java.util.List<StuckMove> stuck = new java.util.ArrayList<>();
+
+    private record StuckMove(Path claim, Path target, String name, String jobId) {}
 
     Outcomes(DaemonConfig config, SpoolDirectory dir, Path myClaims, RetryPolicy retry, Index index) {
         this.config = config;
@@ -105,8 +109,32 @@ final class Outcomes {
         ObjectNode node = JobCodec.withOutcome(job.job().node(), job.attempt(),
                 JobCodec.historyEntry(Instant.ofEpochMilli(now), outcome, error, duration), null);
         rewrite(job.claim(), node);
-        Path target = dir.moveInto(job.claim(), dir.failed(), job.name());
-        log(job, outcome, duration, error, ", moved to " + dir.root().relativize(target));
+        try {
+            Path target = dir.moveInto(job.claim(), dir.failed(), job.name());
+            log(job, outcome, duration, error, ", moved to " + dir.root().relativize(target));
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            stuck.add(new StuckMove(job.claim(), dir.failed(), job.name(), job.id()));
+            log(job, outcome, duration, error, ", but cannot move it to failed/ (" + e
+                    + "); it stays claimed and the move is tried again every tick");
+        }
+    }
+
+    /** Tries again the moves to failed/ that failed; each succeeds once the directory is writable again. */
+    void retryStuckMoves() {
+        for (java.util.Iterator<StuckMove> it = stuck.iterator(); it.hasNext(); ) {
+            StuckMove m = it.next();
+            try {
+                Path target = dir.moveInto(m.claim(), m.target(), m.name());
+                it.remove();
+                LOG.log(System.Logger.Level.INFO, "job " + m.jobId() + " moved to " + dir.root().relativize(target) + " at last");
+            } catch (NoSuchFileException e) {
+                it.remove();
+            } catch (IOException e) {
+                // still not writable: keep it, the next tick tries again
+            }
+        }
     }
 
     /**

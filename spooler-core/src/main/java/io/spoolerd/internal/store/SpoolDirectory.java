@@ -41,11 +41,16 @@ public final class SpoolDirectory {
             throw new NotDirectoryException(real + " is not a directory");
         }
         SpoolDirectory dir = new SpoolDirectory(real, modes);
-        modes.createDirectory(real);
-        for (Path p : List.of(dir.state(), dir.claims(), dir.daemons(), dir.failed(), dir.bad())) {
+        dir.createLayout();
+        return dir;
+    }
+
+    /** Creates whatever of the layout is missing (also after an operator removed the directory). */
+    public void createLayout() throws IOException {
+        modes.createDirectory(root);
+        for (Path p : List.of(state(), claims(), daemons(), failed(), bad())) {
             modes.createDirectory(p);
         }
-        return dir;
     }
 
     /** Opens an existing spool directory without creating anything (for read-only commands). */

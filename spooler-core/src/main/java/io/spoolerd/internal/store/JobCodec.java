@@ -15,6 +15,10 @@ import io.spoolerd.JobSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -53,18 +57,35 @@ public final class JobCodec {
 
     /** Parses and validates one job; {@code source} names it in errors (a file name, or "line 3 of x.jsonl"). */
     public static JobFile parse(byte[] bytes, String source) {
+        String text = decodeUtf8(bytes, source);
         JsonNode root;
         try {
-            root = MAPPER.readTree(bytes);
+            root = MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
             throw new InvalidJobException(source + ": not valid JSON: " + oneLine(e.getOriginalMessage()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
         if (root == null || root.isMissingNode()) {
             throw new InvalidJobException(source + ": empty file, expected a JSON object");
         }
         return validate(root, source);
+    }
+
+    /**
+     * Strict UTF-8: Jackson alone would guess UTF-16 or UTF-32 from the first bytes and lets overlong
+     * forms and encoded surrogates through. A leading byte order mark is skipped (RFC 8259 allows that).
+     */
+    private static String decodeUtf8(byte[] bytes, String source) {
+        int start = bytes.length >= 3 && bytes[0] == (byte) 0xEF && bytes[1] == (byte) 0xBB && bytes[2] == (byte) 0xBF ? 3 : 0;
+        ByteBuffer in = ByteBuffer.wrap(bytes, start, bytes.length - start);
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(in)
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidJobException(source + ": not valid UTF-8 at byte " + in.position());
+        }
     }
 
     public static JobFile validate(JsonNode root, String source) {

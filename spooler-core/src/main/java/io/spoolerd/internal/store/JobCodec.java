@@ -175,22 +175,34 @@ public final class JobCodec {
      * a bare date is midnight UTC). Returns null when the text is neither.
      */
     public static Instant parseInstant(String text) {
-        String t = text.trim();
+        String t = text.trim().toUpperCase(java.util.Locale.ROOT); // 't' and 'z' are allowed too (RFC 3339)
         try {
             if (t.matches("-?\\d+(\\.\\d+)?")) {
                 return fromSeconds(new BigDecimal(t));
             }
-            if (t.matches(".*([Zz]|[+-]\\d\\d(:?\\d\\d)?)$") && t.contains("T")) {
-                return OffsetDateTime.parse(t.replace('z', 'Z')).toInstant();
+            if (!t.contains("T")) {
+                return LocalDate.parse(t).atStartOfDay(ZoneOffset.UTC).toInstant();
             }
-            if (t.contains("T")) {
-                return LocalDateTime.parse(t).toInstant(ZoneOffset.UTC);
+            java.util.regex.Matcher m = ZONED.matcher(t);
+            if (m.matches()) {
+                // java.time wants +HH:MM; ISO-8601 also writes +HHMM and +HH
+                String offset = m.group(2);
+                if (offset.length() == 3) {
+                    offset += ":00";
+                } else if (offset.length() == 5) {
+                    offset = offset.substring(0, 3) + ":" + offset.substring(3);
+                }
+                return OffsetDateTime.parse(m.group(1) + offset).toInstant();
             }
-            return LocalDate.parse(t).atStartOfDay(ZoneOffset.UTC).toInstant();
+            return LocalDateTime.parse(t).toInstant(ZoneOffset.UTC);
         } catch (DateTimeParseException | ArithmeticException e) {
             return null;
         }
     }
+
+    /** A date-time with a zone after the 'T': Z, +HH, +HHMM or +HH:MM. */
+    private static final java.util.regex.Pattern ZONED =
+            java.util.regex.Pattern.compile("(.*T.*?)(Z|[+-]\\d\\d(?::?\\d\\d)?)");
 
     public static Map<String, Object> argsOf(JobFile job) {
         JsonNode args = job.node().get("args");

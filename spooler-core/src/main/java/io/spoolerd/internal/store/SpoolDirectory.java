@@ -1,7 +1,9 @@
 package io.spoolerd.internal.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.Closeable;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -10,9 +12,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The layout of a spool directory. The root is the drop zone; the daemon's own state lives in
@@ -23,6 +29,9 @@ public final class SpoolDirectory {
 
     public static final Path DEFAULT_ROOT = Path.of("spool-dir");
     public static final String STATE = ".spoolerd";
+    static final String IDS_LOCK = "ids.lock";
+
+    private static final ConcurrentHashMap<Path, ReentrantLock> IN_PROCESS_LOCKS = new ConcurrentHashMap<>();
 
     private final Path root;
     private final FileModes modes;
@@ -189,6 +198,39 @@ public final class SpoolDirectory {
             return i;
         }
         return -1;
+    }
+
+    /**
+     * Held while a producer checks that its ids are free and writes its jobs, so that two producers
+     * (threads of this JVM or other processes) cannot both take one id. An OS lock on
+     * {@code .spoolerd/ids.lock}, released when closed or when its process dies.
+     */
+    public Closeable lockIds() throws IOException {
+        modes.createDirectory(state());
+        Path file = state().resolve(IDS_LOCK);
+        FileChannel channel = FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                modes.fileAttributes(file.getFileSystem()));
+        ReentrantLock local = null;
+        try {
+            // A JVM may hold one OS lock per file: threads take turns first, keyed by the file itself.
+            local = IN_PROCESS_LOCKS.computeIfAbsent(file.toRealPath(), k -> new ReentrantLock());
+            local.lock();
+            channel.lock();
+        } catch (IOException | RuntimeException e) {
+            if (local != null && local.isHeldByCurrentThread()) {
+                local.unlock();
+            }
+            channel.close();
+            throw e;
+        }
+        ReentrantLock held = local;
+        return () -> {
+            try {
+                channel.close(); // releases the OS lock
+            } finally {
+                held.unlock();
+            }
+        };
     }
 
     /** The job file in {@code dir} whose name stands for {@code id}. */

@@ -98,8 +98,14 @@ class SpoolerFullDiskTest {
 
     // --- the real thing: a small tmpfs -----------------------------------------------------------
 
+    /** Runs a command; false when it fails or cannot be started (no such program). */
     private static boolean run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (IOException e) {
+            return false;
+        }
         if (!p.waitFor(20, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             return false;

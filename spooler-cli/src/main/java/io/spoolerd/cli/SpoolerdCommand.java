@@ -1,5 +1,6 @@
 package io.spoolerd.cli;
 
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,8 +17,15 @@ import picocli.CommandLine.Spec;
         subcommands = {
             StartCommand.class,
             SubmitCommand.class,
+            StatusCommand.class,
+            ListCommand.class,
+            ShowCommand.class,
+            CancelCommand.class,
+            RetryCommand.class,
+            PurgeCommand.class,
             StopCommand.class,
             CommandLine.HelpCommand.class,
+            AutoComplete.GenerateCompletion.class,
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -44,6 +52,8 @@ public final class SpoolerdCommand implements Runnable {
         cmd.setExecutionExceptionHandler(codes);
         cmd.setParameterExceptionHandler(codes);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        // 'source <(spoolerd generate-completion)': bash and zsh completion, not listed in --help
+        cmd.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(true);
         return cmd;
     }
 }

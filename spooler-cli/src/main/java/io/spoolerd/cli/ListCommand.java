@@ -19,18 +19,17 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code spoolerd list}: one job a line, streamed as the directories are read (never all names in
- * memory), in directory order. Without {@code --task} or {@code --details} the names alone answer,
- * so it is quick on millions of jobs; a file is opened only when its name is not canonical and it
- * is in the drop zone (to tell queued from scheduled).
+ * memory), in directory order. Each job file is read for its task, attempts and last error; with
+ * {@code --names-only} the names alone answer, so it is quick on millions of jobs (a file is then
+ * opened only when its name is not canonical and it is in the drop zone, to tell queued from scheduled).
  */
 @Command(name = "list", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"List jobs, one a line.",
             "",
             "Each line: id, task, state, attempts, next run, last error. Jobs come in directory order "
                 + "(running, queued and scheduled, failed, bad, done, cancelled), not sorted, so the first "
-                + "lines come at once however many jobs there are. Task, attempts and the last error are in "
-                + "the job file, not its name: they are read with --details (or --task), otherwise shown as "
-                + "'-' (null in JSON)."})
+                + "lines come at once however many jobs there are. Task, attempts and the last error are read "
+                + "from each job file; --names-only skips that (shown as '-', null in JSON) for very large queues."})
 final class ListCommand implements Callable<Integer> {
 
     @Mixin
@@ -46,8 +45,9 @@ final class ListCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", description = "Print at most N jobs.")
     Long limit;
 
-    @Option(names = {"-l", "--details"}, description = "Read each job file for its task, attempts and last error (slower on big queues).")
-    boolean details;
+    @Option(names = "--names-only", description = "Do not read job files: ids, states and due times from the names alone "
+            + "(fast on millions of jobs; task, attempts and last error show as '-').")
+    boolean namesOnly;
 
     @Option(names = "--json", description = "Print JSON Lines: one object a job (see docs/operations.md).")
     boolean json;
@@ -62,7 +62,7 @@ final class ListCommand implements Callable<Integer> {
         }
         SpoolDirectory dir = SpoolDirectory.existing(spoolDir.path(), FileModes.DEFAULT);
         Set<JobState> states = state == null ? EnumSet.allOf(JobState.class) : EnumSet.of(state);
-        boolean read = details || task != null;
+        boolean read = !namesOnly || task != null;
         long nowMillis = System.currentTimeMillis();
         PrintWriter terminal = spec.commandLine().getOut();
         PrintWriter out = new PrintWriter(new BufferedWriter(terminal, 1 << 16), false);

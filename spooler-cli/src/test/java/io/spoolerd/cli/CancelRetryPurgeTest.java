@@ -118,7 +118,7 @@ class CancelRetryPurgeTest {
         assertEquals(0, countFiles(spool.resolve("failed"), n -> true));
         assertTrue(Files.exists(spool.resolve("01J0000000000000000000000C.json")));
         assertTrue(Files.exists(spool.resolve("hand.json")));
-        OpsCli.Result listed = run(spool, "list", "--state", "queued", "--json", "--details");
+        OpsCli.Result listed = run(spool, "list", "--state", "queued", "--json");
         assertEquals(3, listed.jsonLines().size(), listed.out());
         assertTrue(listed.jsonLines().stream().allMatch(l -> l.get("attempts").asInt() == 0));
         assertEquals(2, listed.jsonLines().stream().filter(l -> l.get("file").asText().startsWith("01J0000000000000000000000C")).count(),

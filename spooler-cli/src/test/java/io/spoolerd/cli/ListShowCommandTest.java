@@ -59,8 +59,9 @@ class ListShowCommandTest {
             stateById.merge(line.get("id").asText(), line.get("state").asText(), (a, b) -> a + "," + b);
         }
         assertEquals(Map.of(queuedId, "queued", thumbId, "queued", "report-2026-11", "scheduled", "hand-1", "queued",
-                "01J0000000000000000000000B", "running", "01J0000000000000000000000C", "failed",
-                "01J0000000000000000000000C.1", "failed", "junk", "bad", "01J0000000000000000000000D", "done",
+                "01J0000000000000000000000B", "running",
+                // both failed files hold job C (the second was failed again under a suffixed name)
+                "01J0000000000000000000000C", "failed,failed", "junk", "bad", "01J0000000000000000000000D", "done",
                 "01J0000000000000000000000E", "cancelled"), stateById);
 
         OpsCli.Result human = run(spool, "list");
@@ -73,10 +74,10 @@ class ListShowCommandTest {
     }
 
     @Test
-    void namesAloneAnswerUnlessDetailsAreAsked() throws IOException {
+    void namesOnlyNeverOpensAFileWhileTheDefaultReadsThem() throws IOException {
         // A canonical name with content that is not even JSON: listing by name never opens it.
         write(spool.resolve("01J0000000000000000000000F.json"), "garbage");
-        OpsCli.Result names = run(spool, "list", "--state", "queued", "--json");
+        OpsCli.Result names = run(spool, "list", "--state", "queued", "--json", "--names-only");
         JsonNode line = names.jsonLines().stream().filter(l -> l.get("id").asText().equals("01J0000000000000000000000F"))
                 .findFirst().orElseThrow();
         assertTrue(line.get("task").isNull() && line.get("attempts").isNull() && line.get("last_error").isNull(), line.toString());
@@ -84,17 +85,17 @@ class ListShowCommandTest {
         assertEquals(List.of("id", "task", "state", "attempts", "next_run", "last_error", "priority", "file"),
                 fieldNames(line));
 
-        JsonNode read = run(spool, "list", "--state", "queued", "--json", "--details").jsonLines().stream()
+        JsonNode read = run(spool, "list", "--state", "queued", "--json").jsonLines().stream()
                 .filter(l -> l.get("id").asText().equals("01J0000000000000000000000F")).findFirst().orElseThrow();
         assertTrue(read.get("last_error").asText().contains("not valid JSON"), read.toString());
 
-        JsonNode failed = run(spool, "list", "--state", "failed", "--json", "-l").jsonLines().stream()
+        JsonNode failed = run(spool, "list", "--state", "failed", "--json").jsonLines().stream()
                 .filter(l -> l.get("file").asText().equals("failed/01J0000000000000000000000C.json")).findFirst().orElseThrow();
         assertEquals("thumbnail", failed.get("task").asText());
         assertEquals(3, failed.get("attempts").asInt());
         assertEquals("disk full", failed.get("last_error").asText());
 
-        JsonNode bad = run(spool, "list", "--state", "bad", "--json", "-l").jsonLines().get(0);
+        JsonNode bad = run(spool, "list", "--state", "bad", "--json").jsonLines().get(0);
         assertEquals("junk.json: not valid JSON: Unexpected character", bad.get("last_error").asText());
     }
 

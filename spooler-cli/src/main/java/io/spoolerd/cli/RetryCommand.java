@@ -116,20 +116,25 @@ final class RetryCommand implements Callable<Integer> {
             throw new IllegalStateException("not a job, cannot retry it: " + read.error());
         }
         String id = read.id();
-        if (JobNames.isValidId(id) && dir.findLive(id).isPresent()) {
-            throw new IllegalStateException("a job with id " + id + " is already queued or running");
+        // Under the producers' id lock: a producer spooling the same id now waits, then sees this job.
+        try (java.io.Closeable ids = dir.lockIds()) {
+            if (JobNames.isValidId(id) && dir.findLive(id).isPresent()) {
+                throw new IllegalStateException("a job with id " + id + " is already queued or running");
+            }
+            String target = queueName(entry.name(), job);
+            if (Files.exists(dir.root().resolve(target), LinkOption.NOFOLLOW_LINKS)) {
+                throw new FileAlreadyExistsException(target, null, "already in the drop zone");
+            }
+            ObjectNode node = job.node().deepCopy();
+            node.put("attempts", 0);
+            node.remove("retry_at");
+            // Rewritten under its own name in failed/ first: durable, and still failed until the move below.
+            DurableWrite.write(entry.file().getParent(), entry.name(), JobCodec.encode(node), true, dir.modes());
+            if (!SpoolDirectory.moveNoReplace(entry.file(), dir.root().resolve(target))) {
+                throw new FileAlreadyExistsException(target, null, "already in the drop zone");
+            }
+            return target;
         }
-        String target = queueName(entry.name(), job);
-        if (Files.exists(dir.root().resolve(target), LinkOption.NOFOLLOW_LINKS)) {
-            throw new FileAlreadyExistsException(target, null, "already in the drop zone");
-        }
-        ObjectNode node = job.node().deepCopy();
-        node.put("attempts", 0);
-        node.remove("retry_at");
-        // Rewritten under its own name in failed/ first: durable, and still failed until the rename below.
-        DurableWrite.write(entry.file().getParent(), entry.name(), JobCodec.encode(node), true, dir.modes());
-        Files.move(entry.file(), dir.root().resolve(target), StandardCopyOption.ATOMIC_MOVE);
-        return target;
     }
 
     /**

@@ -1,0 +1,282 @@
+package io.spoolerd.cli;
+
+import static io.spoolerd.cli.DaemonProcess.awaitCondition;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.spoolerd.JobSpec;
+import io.spoolerd.Spooler;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real daemon process running jobs: intake, order, scheduling, command tasks, batches, bad files. */
+@ExtendWith(DaemonProcess.Cleanup.class)
+class DaemonJobsTest {
+
+    static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path tmp;
+    Path spool;
+    Path out;
+
+    @BeforeEach
+    void dirs() throws IOException {
+        spool = tmp.resolve("spool");
+        out = Files.createDirectories(tmp.resolve("out"));
+    }
+
+    /** A command task that appends "$SPOOL_JOB_ID" (and {@code extra}, shell words) to {@code file}. */
+    static String recordTask(String name, Path file, String extra) {
+        return name + "=echo \"$SPOOL_JOB_ID" + (extra.isEmpty() ? "" : " " + extra) + "\" >> '" + file + "'";
+    }
+
+    @Test
+    void twoHundredJobsEachRunExactlyOnceOnFourWorkers() {
+        Path runs = out.resolve("runs");
+        Spooler spooler = Spooler.open(spool);
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < 100; i++) { // half queued before the daemon starts, half while it runs
+            ids.add(spooler.spool("record", Map.of("n", i)));
+        }
+        DaemonProcess daemon = DaemonProcess.start(spool, "--processes", "4", "--frequency", "0.2",
+                "--task", recordTask("record", runs, ""));
+        for (int i = 100; i < 200; i++) {
+            ids.add(spooler.spool("record", Map.of("n", i)));
+        }
+        assertEquals(200, ids.size());
+
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).size() >= 200 && SpoolFiles.jobs(spool).isEmpty()
+                && SpoolFiles.claims(spool).isEmpty(), "200 runs and an empty queue", daemon);
+
+        List<String> ran = SpoolFiles.lines(runs);
+        assertEquals(200, ran.size(), "runs: " + ran);
+        assertEquals(ids, new HashSet<>(ran), "every job ran, each once");
+        assertEquals(List.of(), SpoolFiles.files(spool), "nothing left in the spool root");
+        assertEquals(List.of(), SpoolFiles.files(spool.resolve("failed")));
+        assertEquals(List.of(), SpoolFiles.files(spool.resolve("bad")));
+        assertEquals(4, daemon.workers().size(), "the pool is whole");
+        assertEquals(200, daemon.logLines(0, java.util.regex.Pattern.compile("INFO\\s+job \\S+ ok: task=record")).size());
+    }
+
+    @Test
+    void atIsRespectedToWithinTheFrequency() {
+        Path runs = out.resolve("runs");
+        // the task records when it started, in milliseconds
+        DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2",
+                "--task", "later=echo \"$SPOOL_JOB_ID $(date +%s%3N)\" >> '" + runs + "'");
+        Instant at = Instant.now().plusSeconds(2);
+        String apiJob = Spooler.open(spool).spool(JobSpec.builder("later").at(at).build());
+        Instant handAt = Instant.now().plusSeconds(2);
+        SpoolFiles.drop(spool, "by-hand.json", "{\"task\":\"later\",\"at\":" + handAt.toEpochMilli() / 1000.0 + "}");
+
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).size() == 2, "both jobs ran", daemon);
+        Map<String, Long> started = new TreeMap<>();
+        for (String line : SpoolFiles.lines(runs)) {
+            String[] f = line.split(" ");
+            started.put(f[0], Long.parseLong(f[1]));
+        }
+        long slack = 200 + 1000; // the frequency, and a second for a busy machine
+        for (var e : Map.of(apiJob, at, "by-hand", handAt).entrySet()) {
+            long start = started.get(e.getKey());
+            long due = e.getValue().toEpochMilli();
+            assertTrue(start >= due, e.getKey() + " started " + (due - start) + " ms before its at" + daemon.describe());
+            assertTrue(start <= due + slack, e.getKey() + " started " + (start - due) + " ms after its at" + daemon.describe());
+        }
+    }
+
+    @Test
+    void dueJobsRunInPriorityOrderThenArrival() {
+        Path runs = out.resolve("runs");
+        Spooler spooler = Spooler.open(spool);
+        int[] priorities = {5, -1, 3, 0, 10, 0, -7};
+        for (int i = 0; i < priorities.length; i++) {
+            spooler.spool(JobSpec.builder("record").arg("label", priorities[i] + "/" + i).priority(priorities[i]).build());
+        }
+        DaemonProcess daemon = DaemonProcess.start(spool, "--processes", "1", "--frequency", "0.2",
+                "--task", "record=echo \"$SPOOL_ARG_LABEL\" >> '" + runs + "'");
+
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).size() == priorities.length, "all jobs ran", daemon);
+        assertEquals(List.of("-7/6", "-1/1", "0/3", "0/5", "3/2", "5/0", "10/4"), SpoolFiles.lines(runs));
+    }
+
+    @Test
+    void batchFileIsExpandedAndEveryLineRuns() {
+        Path runs = out.resolve("runs");
+        DaemonProcess daemon = DaemonProcess.startReady(spool, 2, "--frequency", "0.2",
+                "--task", "record=echo \"$SPOOL_ARG_N\" >> '" + runs + "'");
+        SpoolFiles.drop(spool, "three.jsonl", """
+                {"task":"record","args":{"n":1}}
+                {"task":"record","args":{"n":2}}
+                {"task":"record","args":{"n":3}}
+                """);
+
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).size() == 3 && SpoolFiles.jobs(spool).isEmpty(),
+                "the 3 jobs of the batch ran", daemon);
+        assertEquals(Set.of("1", "2", "3"), new HashSet<>(SpoolFiles.lines(runs)));
+        assertEquals(List.of(), SpoolFiles.files(spool), "the batch file went away with its jobs");
+        daemon.awaitLog("batch three.jsonl: 3 job\\(s\\) queued", WAIT);
+    }
+
+    @Test
+    void unknownTaskStaysQueuedWhileOthersRun() {
+        Path runs = out.resolve("runs");
+        DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2",
+                "--task", recordTask("record", runs, ""));
+        SpoolFiles.drop(spool, "mystery.json", "{\"task\":\"no-such-task\"}");
+        Spooler spooler = Spooler.open(spool);
+        Set<String> ids = Set.of(spooler.spool("record", Map.of()), spooler.spool("record", Map.of()),
+                spooler.spool("record", Map.of()));
+
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).size() == 3, "the known jobs ran", daemon);
+        assertEquals(ids, new HashSet<>(SpoolFiles.lines(runs)));
+        daemon.awaitLog("job mystery left queued: no task named \"no-such-task\"", WAIT);
+        // parked in the daemon's index (its published record counts it), and its file stays in the drop zone
+        awaitCondition(WAIT, () -> unknownTaskCount(spool) == 1, "the daemon's record counting 1 unknown-task job", daemon);
+        assertEquals(List.of("mystery.json"), SpoolFiles.jobs(spool));
+        assertEquals(List.of(), SpoolFiles.claims(spool));
+        assertEquals(List.of(), SpoolFiles.files(spool.resolve("failed")));
+        assertEquals(List.of(), SpoolFiles.files(spool.resolve("bad")));
+    }
+
+    static int unknownTaskCount(Path spool) {
+        int n = -1;
+        for (String name : SpoolFiles.files(spool.resolve(".spoolerd/daemons"))) {
+            if (name.endsWith(".json") && !name.startsWith(".")) {
+                try {
+                    n = SpoolFiles.readJson(spool.resolve(".spoolerd/daemons").resolve(name)).path("index").path("unknown_task").asInt(-1);
+                } catch (RuntimeException e) {
+                    return -1; // being replaced
+                }
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void commandTaskGetsScalarArgsInTheEnvironmentAndTheJobOnStdin() {
+        DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2",
+                "--task", "env=env | grep '^SPOOL_' > '" + out + "/env'; cat > '" + out + "/stdin'");
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("name", "plain");
+        args.put("my-arg.x", "dash dot");
+        args.put("camelCase", "c");
+        args.put("n", 5);
+        args.put("ratio", 2.5);
+        args.put("flag", true);
+        args.put("obj", Map.of("a", 1));
+        args.put("list", List.of(1, 2));
+        args.put("big", "x".repeat(40 * 1024));
+        String id = Spooler.open(spool).spool("env", args);
+
+        awaitCondition(WAIT, () -> SpoolFiles.jobs(spool).isEmpty() && SpoolFiles.claims(spool).isEmpty()
+                && Files.exists(out.resolve("stdin")), "the job ran", daemon);
+        daemon.awaitLog("job " + id + " ok: task=env", WAIT);
+        Map<String, String> env = new TreeMap<>();
+        for (String line : SpoolFiles.lines(out.resolve("env"))) {
+            int eq = line.indexOf('=');
+            env.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+        assertEquals(id, env.get("SPOOL_JOB_ID"));
+        assertEquals("env", env.get("SPOOL_TASK"));
+        assertEquals("1", env.get("SPOOL_ATTEMPT"));
+        assertTrue(env.get("SPOOL_FILE").endsWith(".json"), env.toString());
+        assertEquals("plain", env.get("SPOOL_ARG_NAME"));
+        assertEquals("dash dot", env.get("SPOOL_ARG_MY_ARG_X"));
+        assertEquals("c", env.get("SPOOL_ARG_CAMELCASE"));
+        assertEquals("5", env.get("SPOOL_ARG_N"));
+        assertEquals("2.5", env.get("SPOOL_ARG_RATIO"));
+        assertEquals("true", env.get("SPOOL_ARG_FLAG"));
+        for (String absent : List.of("SPOOL_ARG_OBJ", "SPOOL_ARG_LIST", "SPOOL_ARG_BIG")) {
+            assertFalse(env.containsKey(absent), absent + " must only be on stdin: " + env.keySet());
+        }
+        JsonNode stdin = SpoolFiles.readJson(out.resolve("stdin"));
+        assertEquals("env", stdin.path("task").asText());
+        assertEquals(id, stdin.path("id").asText());
+        assertEquals(1, stdin.path("args").path("obj").path("a").asInt());
+        assertEquals(2, stdin.path("args").path("list").size());
+        assertEquals(40 * 1024, stdin.path("args").path("big").asText().length());
+        assertEquals("dash dot", stdin.path("args").path("my-arg.x").asText());
+    }
+
+    @Test
+    void keepDoneMovesCompletedJobsToDone() {
+        DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2", "--keep-done");
+        String id = Spooler.open(spool).spool("echo", Map.of("message", "kept"));
+        SpoolFiles.drop(spool, "hand.json", "{\"task\":\"noop\",\"custom\":\"kept too\"}");
+
+        awaitCondition(WAIT, () -> SpoolFiles.jobs(spool.resolve("done")).size() == 2, "two jobs in done/", daemon);
+        assertEquals(List.of(), SpoolFiles.jobs(spool));
+        for (String name : SpoolFiles.jobs(spool.resolve("done"))) {
+            JsonNode job = SpoolFiles.readJson(spool.resolve("done").resolve(name));
+            assertEquals(1, job.path("attempts").asInt(), name);
+            assertEquals(1, job.path("history").size(), name);
+            assertEquals("ok", job.path("history").get(0).path("outcome").asText(), name);
+            if (name.equals("hand.json")) {
+                assertEquals("kept too", job.path("custom").asText(), "unknown fields are kept");
+            } else {
+                assertEquals(id, job.path("id").asText());
+            }
+        }
+        daemon.awaitLog("\\[" + id + "\\] kept", WAIT);
+    }
+
+    @Test
+    void garbageAndEmptyFilesGoToBadAfterTheGraceWhileGoodJobsFlow() throws IOException {
+        Path runs = out.resolve("runs");
+        DaemonProcess daemon = DaemonProcess.startReady(spool, 2, "--frequency", "0.2", "--bad-grace", "0.5",
+                "--task", recordTask("record", runs, ""));
+        Spooler spooler = Spooler.open(spool);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(spooler.spool("record", Map.of()));
+        }
+        SpoolFiles.write(spool.resolve("garbage.json"), "{\"task\": \"record\", oops".getBytes());
+        SpoolFiles.write(spool.resolve("empty.json"), new byte[0]);
+        for (int i = 0; i < 5; i++) {
+            ids.add(spooler.spool("record", Map.of()));
+        }
+
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).size() == 10, "the good jobs ran", daemon);
+        Path bad = spool.resolve("bad");
+        awaitCondition(WAIT, () -> SpoolFiles.files(bad).size() == 4, "2 bad files and their reasons", daemon);
+        assertEquals(List.of("empty.json", "empty.json.reason", "garbage.json", "garbage.json.reason"), SpoolFiles.files(bad));
+        assertEquals(new HashSet<>(ids), new HashSet<>(SpoolFiles.lines(runs)));
+        assertEquals(List.of(), SpoolFiles.jobs(spool));
+        assertTrue(Files.readString(bad.resolve("empty.json.reason")).contains("empty"), Files.readString(bad.resolve("empty.json.reason")));
+        assertTrue(Files.readString(bad.resolve("garbage.json.reason")).contains("not valid JSON"),
+                Files.readString(bad.resolve("garbage.json.reason")));
+        assertEquals(0, Files.size(bad.resolve("empty.json")), "a bad file is moved as it was");
+        for (String name : List.of("empty.json", "garbage.json")) {
+            // the move keeps the file's mtime; the reason is written at the move: not before the grace
+            FileTime written = Files.getLastModifiedTime(bad.resolve(name));
+            FileTime moved = Files.getLastModifiedTime(bad.resolve(name + ".reason"));
+            assertTrue(moved.toMillis() - written.toMillis() >= 500, name + " moved " + (moved.toMillis() - written.toMillis())
+                    + " ms after it was written, before --bad-grace 0.5");
+        }
+
+        // the same name again: a suffix, nothing in bad/ is overwritten
+        SpoolFiles.write(spool.resolve("garbage.json"), "still not json".getBytes());
+        awaitCondition(WAIT, () -> SpoolFiles.files(bad).size() == 6, "the second garbage.json in bad/", daemon);
+        assertEquals("still not json", Files.readString(bad.resolve("garbage.1.json")));
+        assertTrue(Files.exists(bad.resolve("garbage.1.json.reason")));
+        assertEquals("{\"task\": \"record\", oops", Files.readString(bad.resolve("garbage.json")));
+    }
+}

@@ -103,6 +103,39 @@ class DaemonJobsTest {
     }
 
     @Test
+    void dueJobsWaitingForABusyWorkerDoNotMakeTheDaemonSpin() {
+        Path runs = out.resolve("runs");
+        DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2",
+                "--task", "long=echo long >> '" + runs + "'; sleep 3; echo end >> '" + runs + "'",
+                "--task", recordTask("record", runs, ""));
+        Spooler spooler = Spooler.open(spool);
+        spooler.spool("long", Map.of());
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).contains("long"), "the long job to start", daemon);
+        // jobs coming due one after the other while the only worker is busy
+        Instant first = Instant.now().plusMillis(200);
+        List<String> waiting = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            waiting.add(spooler.spool(JobSpec.builder("record").at(first.plusMillis(500L * i)).build()));
+        }
+
+        // Until the long job ends the daemon has nothing to do but wait for its worker: it must sleep.
+        Duration cpuBefore = cpu(daemon);
+        long wallBefore = System.nanoTime();
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).contains("end"), "the long job to end", daemon);
+        long wallMillis = (System.nanoTime() - wallBefore) / 1_000_000;
+        long cpuMillis = cpu(daemon).minus(cpuBefore).toMillis();
+
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).containsAll(waiting), "the waiting jobs to run next", daemon);
+        assertTrue(wallMillis > 1500, "measured over " + wallMillis + " ms only");
+        assertTrue(cpuMillis < wallMillis / 5, "the daemon used " + cpuMillis + " ms of CPU in " + wallMillis
+                + " ms while it had nothing to do but wait for its worker");
+    }
+
+    static Duration cpu(DaemonProcess daemon) {
+        return daemon.handle().info().totalCpuDuration().orElseThrow(() -> new AssertionError("no CPU time for the daemon"));
+    }
+
+    @Test
     void dueJobsRunInPriorityOrderThenArrival() {
         Path runs = out.resolve("runs");
         Spooler spooler = Spooler.open(spool);

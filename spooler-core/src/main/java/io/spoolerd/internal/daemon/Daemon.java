@@ -130,7 +130,7 @@ public final class Daemon {
                 waitForKilledWorkers();
                 return;
             }
-            long wake = Math.min(Math.min(nextTick, index.nextDue()), Math.min(nextPublish, stopDeadline));
+            long wake = Math.min(Math.min(nextTick, index.nextDue(now)), Math.min(nextPublish, stopDeadline));
             wake = Math.min(wake, nextHarakiri());
             if (workers.size() < config.processes && !stopping) {
                 wake = Math.min(wake, nextSpawn);

@@ -73,6 +73,12 @@ class DaemonCrashTest {
         awaitCondition(WAIT, () -> daemon.survivors().stream().noneMatch(p -> p.info().commandLine().orElse("").contains("sleep 60")),
                 "the killed worker's command to be killed too", daemon);
         assertEquals(List.of(), SpoolFiles.jobs(spool.resolve("failed")));
+
+        // an idle worker killed is replaced too
+        ProcessHandle idle = after.get(0);
+        idle.destroyForcibly();
+        awaitCondition(WAIT, () -> daemon.workers().size() == 2 && daemon.workers().stream().noneMatch(w -> w.pid() == idle.pid()),
+                "the killed idle worker to be replaced", daemon);
     }
 
     @Test
@@ -122,5 +128,9 @@ class DaemonCrashTest {
                 "the running command to be gone too", daemon);
         assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.parent().map(pp -> pp.pid() == daemon.pid()).orElse(false)
                 && DaemonProcess.isWorker(p)), "no worker whose parent was the daemon");
+
+        // its record is left behind, but stop sees that the daemon is gone
+        CliProcess.Result stop = CliProcess.run(WAIT, "stop", "--spool-dir", spool.toString());
+        assertEquals(3, stop.exitCode(), stop.toString());
     }
 }

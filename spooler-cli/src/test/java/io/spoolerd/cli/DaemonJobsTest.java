@@ -169,6 +169,29 @@ class DaemonJobsTest {
     }
 
     @Test
+    void maxTasksReplacesAWorkerAfterThatManyJobs() {
+        Path runs = out.resolve("runs");
+        // $PPID of the command is the worker process that ran it
+        DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2", "--max-tasks", "2",
+                "--task", "record=echo \"$SPOOL_JOB_ID $PPID\" >> '" + runs + "'");
+        Spooler spooler = Spooler.open(spool);
+        for (int i = 0; i < 5; i++) {
+            spooler.spool("record", Map.of());
+        }
+
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).size() == 5, "5 jobs ran", daemon);
+        Map<String, Integer> jobsPerWorker = new TreeMap<>();
+        for (String line : SpoolFiles.lines(runs)) {
+            jobsPerWorker.merge(line.split(" ")[1], 1, Integer::sum);
+        }
+        assertEquals(3, jobsPerWorker.size(), "5 jobs, 2 per worker: 3 workers " + jobsPerWorker);
+        assertTrue(jobsPerWorker.values().stream().allMatch(n -> n <= 2), jobsPerWorker.toString());
+        List<ProcessHandle> workers = daemon.awaitWorkers(1, WAIT);
+        assertTrue(jobsPerWorker.getOrDefault(Long.toString(workers.get(0).pid()), 0) < 2,
+                "the live worker has not run 2 jobs yet: " + workers.get(0).pid() + " " + jobsPerWorker);
+    }
+
+    @Test
     void unknownTaskStaysQueuedWhileOthersRun() {
         Path runs = out.resolve("runs");
         DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2",
@@ -204,9 +227,10 @@ class DaemonJobsTest {
     }
 
     @Test
-    void commandTaskGetsScalarArgsInTheEnvironmentAndTheJobOnStdin() {
+    void commandTaskGetsScalarArgsInTheEnvironmentAndTheJobOnStdin() throws IOException {
         DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2",
-                "--task", "env=env | grep '^SPOOL_' > '" + out + "/env'; cat > '" + out + "/stdin'");
+                "--task", "env=env | grep '^SPOOL_' > '" + out + "/env'; cat > '" + out + "/stdin'; pwd -P > '" + out + "/pwd';"
+                        + " test -f \"$SPOOL_FILE\" && echo present > '" + out + "/file'");
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("name", "plain");
         args.put("my-arg.x", "dash dot");
@@ -220,7 +244,7 @@ class DaemonJobsTest {
         String id = Spooler.open(spool).spool("env", args);
 
         awaitCondition(WAIT, () -> SpoolFiles.jobs(spool).isEmpty() && SpoolFiles.claims(spool).isEmpty()
-                && Files.exists(out.resolve("stdin")), "the job ran", daemon);
+                && Files.exists(out.resolve("file")), "the job ran", daemon);
         daemon.awaitLog("job " + id + " ok: task=env", WAIT);
         Map<String, String> env = new TreeMap<>();
         for (String line : SpoolFiles.lines(out.resolve("env"))) {
@@ -247,6 +271,8 @@ class DaemonJobsTest {
         assertEquals(2, stdin.path("args").path("list").size());
         assertEquals(40 * 1024, stdin.path("args").path("big").asText().length());
         assertEquals("dash dot", stdin.path("args").path("my-arg.x").asText());
+        assertEquals(List.of(tmp.toRealPath().toString()), SpoolFiles.lines(out.resolve("pwd")), "runs in the spool directory's parent");
+        assertEquals(List.of("present"), SpoolFiles.lines(out.resolve("file")), "SPOOL_FILE is the job's file");
     }
 
     @Test

@@ -106,7 +106,8 @@ class DaemonOutcomesTest {
         assertEquals("fail", job.path("history").get(0).path("outcome").asText());
         assertTrue(job.path("history").get(0).path("error").asText().contains("this input is wrong"), job.toString());
         assertEquals(List.of(), SpoolFiles.jobs(spool));
-        daemon.awaitLog("job " + id + " fail: task=reject attempt=1", WAIT);
+        daemon.awaitLog("job " + id + " fail: task=reject attempt=1 duration_ms=\\d+ error=\"exit code 65: this input is wrong\"", WAIT);
+        daemon.awaitLog("INFO\\s+\\[" + id + "\\] this input is wrong$", WAIT); // the command's stderr, with the job id
     }
 
     @Test

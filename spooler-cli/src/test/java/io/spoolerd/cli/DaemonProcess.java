@@ -193,6 +193,21 @@ final class DaemonProcess implements AutoCloseable {
         process.toHandle().destroy();
     }
 
+    /** Sends a signal by name ({@code INT}, {@code HUP}, ...) to the daemon alone, with {@code kill}. */
+    void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new AssertionError("kill -" + name + " " + pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
     /** SIGKILL of the daemon alone (its workers are not signalled): a crash. */
     void kill9() {
         remember();

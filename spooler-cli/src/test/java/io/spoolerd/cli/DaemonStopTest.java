@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -56,18 +57,40 @@ class DaemonStopTest {
     void sigtermAfterTheGraceReturnsTheJobToTheQueueWithoutAnAttempt() {
         DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2", "--grace", "0.5",
                 "--task", "slow=echo start >> '" + runs + "'; sleep 60");
-        String id = Spooler.open(spool).spool("slow", Map.of());
+        Spooler spooler = Spooler.open(spool);
+        String id = spooler.spool("slow", Map.of());
         awaitCondition(WAIT, () -> SpoolFiles.lines(runs).contains("start"), "the job to start", daemon);
+        Set<String> queued = Set.of(spooler.spool("slow", Map.of()), spooler.spool("slow", Map.of()));
 
         daemon.sigterm();
 
         assertEquals(0, daemon.awaitExit(WAIT), daemon.describe());
-        Path job = SpoolFiles.onlyJob(spool);
-        JsonNode json = SpoolFiles.readJson(job);
-        assertEquals(id, json.path("id").asText());
-        assertEquals(0, json.path("attempts").asInt(0), "a stop is not the job's fault: " + json);
+        daemon.awaitLog("job " + id + " returned to the queue \\(daemon stopping\\), attempt not counted", WAIT);
+        assertEquals(List.of("start"), SpoolFiles.lines(runs), "no new job started after the stop");
+        Map<String, JsonNode> left = new java.util.HashMap<>();
+        for (String name : SpoolFiles.jobs(spool)) {
+            JsonNode job = SpoolFiles.readJson(spool.resolve(name));
+            left.put(job.path("id").asText(), job);
+        }
+        Set<String> all = new java.util.HashSet<>(queued);
+        all.add(id);
+        assertEquals(all, left.keySet(), "the interrupted job and the queued ones are all in the queue");
+        JsonNode interrupted = left.get(id);
+        assertEquals(0, interrupted.path("attempts").asInt(0), "a stop is not the job's fault: " + interrupted);
+        assertEquals(0, interrupted.path("history").size(), interrupted.toString());
         assertEquals(List.of(), SpoolFiles.claims(spool));
         awaitCondition(Duration.ofSeconds(10), () -> daemon.survivors().isEmpty(), "no worker or command left", daemon);
+    }
+
+    @Test
+    void sigintStopsLikeSigterm() {
+        DaemonProcess daemon = DaemonProcess.startReady(spool, 2, "--frequency", "0.2");
+
+        daemon.signal("INT");
+
+        assertEquals(0, daemon.awaitExit(WAIT), daemon.describe());
+        daemon.awaitLog("INFO\\s+stopped$", WAIT);
+        awaitCondition(Duration.ofSeconds(10), () -> daemon.survivors().isEmpty(), "no worker left", daemon);
     }
 
     @Test

@@ -83,16 +83,25 @@ final class SpoolFiles {
                 .collect(Collectors.toList());
     }
 
-    /** Every regular file anywhere under the daemon's claims directories. */
+    /** Every regular file in the daemons' claims directories ({@code .spoolerd/claims/<daemon>/}). */
     static List<Path> claims(Path spoolDir) {
         Path claims = spoolDir.resolve(".spoolerd").resolve("claims");
-        if (!Files.isDirectory(claims)) {
-            return List.of();
+        List<Path> out = new java.util.ArrayList<>();
+        for (String owner : entries(claims)) {
+            Path dir = claims.resolve(owner);
+            if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                files(dir).forEach(name -> out.add(dir.resolve(name)));
+            }
         }
-        try (Stream<Path> s = Files.walk(claims)) {
-            return s.filter(Files::isRegularFile).collect(Collectors.toList());
-        } catch (NoSuchFileException e) {
-            return List.of(); // a claims directory went away while we walked
+        return out;
+    }
+
+    /** The names in {@code dir}, none when it does not exist; a daemon may be changing it meanwhile. */
+    private static List<String> entries(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+        } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
+            return List.of();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -131,8 +131,40 @@ class DaemonJobsTest {
                 + " ms while it had nothing to do but wait for its worker");
     }
 
+    static void sleepMillis(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     static Duration cpu(DaemonProcess daemon) {
         return daemon.handle().info().totalCpuDuration().orElseThrow(() -> new AssertionError("no CPU time for the daemon"));
+    }
+
+    @Test
+    void newFilesAndDueTimesAreNoticedAtOnceNotAtTheNextScan() {
+        Path runs = out.resolve("runs");
+        // a scan every 30 s: only file-system events and timers can start these jobs in time
+        DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "30",
+                "--task", "later=echo \"$SPOOL_JOB_ID $(date +%s%3N)\" >> '" + runs + "'");
+        long dropped = System.currentTimeMillis();
+        SpoolFiles.drop(spool, "now.json", "{\"task\":\"later\"}");
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).size() == 1, "the dropped job to run", daemon);
+        Instant at = Instant.now().plusMillis(1500);
+        String scheduled = Spooler.open(spool).spool(JobSpec.builder("later").at(at).build());
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).size() == 2, "the scheduled job to run", daemon);
+
+        List<String> lines = SpoolFiles.lines(runs);
+        long startedNow = Long.parseLong(lines.get(0).split(" ")[1]);
+        assertTrue(lines.get(0).startsWith("now "), lines.toString());
+        assertTrue(startedNow - dropped < 1000, "a dropped job started after " + (startedNow - dropped) + " ms");
+        long startedLater = Long.parseLong(lines.get(1).split(" ")[1]);
+        assertTrue(lines.get(1).startsWith(scheduled + " "), lines.toString());
+        long late = startedLater - at.toEpochMilli();
+        assertTrue(late >= 0 && late < 1000, "a job due at its at started " + late + " ms after it");
     }
 
     @Test
@@ -173,7 +205,7 @@ class DaemonJobsTest {
         Path runs = out.resolve("runs");
         // $PPID of the command is the worker process that ran it
         DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2", "--max-tasks", "2",
-                "--task", "record=echo \"$SPOOL_JOB_ID $PPID\" >> '" + runs + "'");
+                "--task", "record=echo \"$SPOOL_JOB_ID $PPID $SPOOL_ATTEMPT\" >> '" + runs + "'");
         Spooler spooler = Spooler.open(spool);
         for (int i = 0; i < 5; i++) {
             spooler.spool("record", Map.of());
@@ -183,6 +215,7 @@ class DaemonJobsTest {
         Map<String, Integer> jobsPerWorker = new TreeMap<>();
         for (String line : SpoolFiles.lines(runs)) {
             jobsPerWorker.merge(line.split(" ")[1], 1, Integer::sum);
+            assertEquals("1", line.split(" ")[2], "a job handed to a retiring worker lost an attempt: " + line + daemon.describe());
         }
         assertEquals(3, jobsPerWorker.size(), "5 jobs, 2 per worker: 3 workers " + jobsPerWorker);
         assertTrue(jobsPerWorker.values().stream().allMatch(n -> n <= 2), jobsPerWorker.toString());
@@ -308,12 +341,18 @@ class DaemonJobsTest {
             ids.add(spooler.spool("record", Map.of()));
         }
         SpoolFiles.write(spool.resolve("garbage.json"), "{\"task\": \"record\", oops".getBytes());
+        // a slow writer: half a job now, the rest within --bad-grace; it is a good job, not a bad one
+        Path slow = spool.resolve("slow-writer.json");
+        SpoolFiles.write(slow, "{\"task\": \"rec".getBytes());
+        sleepMillis(150); // the producer's own pace, not a wait for the daemon
+        Files.write(slow, "ord\", \"id\": \"slowly\"}".getBytes(), java.nio.file.StandardOpenOption.APPEND);
+        ids.add("slowly");
         SpoolFiles.write(spool.resolve("empty.json"), new byte[0]);
         for (int i = 0; i < 5; i++) {
             ids.add(spooler.spool("record", Map.of()));
         }
 
-        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).size() == 10, "the good jobs ran", daemon);
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).size() == 11, "the good jobs ran", daemon);
         Path bad = spool.resolve("bad");
         awaitCondition(WAIT, () -> SpoolFiles.files(bad).size() == 4, "2 bad files and their reasons", daemon);
         assertEquals(List.of("empty.json", "empty.json.reason", "garbage.json", "garbage.json.reason"), SpoolFiles.files(bad));

@@ -179,7 +179,9 @@ public final class Daemon {
                 LOG.log(System.Logger.Level.INFO, "tasks: " + String.join(", ", new java.util.TreeSet<>(knownTasks)));
             }
             startFailures = 0;
-            r.worker().state = Worker.State.IDLE;
+            if (r.worker().state == Worker.State.STARTING) {
+                r.worker().state = Worker.State.IDLE; // not when it was retired meanwhile
+            }
             if (stopping) {
                 r.worker().retire();
             }

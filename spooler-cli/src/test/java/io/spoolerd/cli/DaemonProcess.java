@@ -12,9 +12,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -25,19 +25,32 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * A real {@code spoolerd start} daemon, run as its own OS process (a JVM on the test class path
  * running {@link Main}), for integration and torture tests.
  *
+ * <pre>
+ * DaemonProcess daemon = DaemonProcess.startReady(spoolDir, 2, "--frequency", "0.2", "--task", "t=...");
+ * ... spool jobs ...
+ * DaemonProcess.awaitCondition(Duration.ofSeconds(30), () -> ..., "what we wait for", daemon);
+ * daemon.sigterm();
+ * assertEquals(0, daemon.awaitExit(Duration.ofSeconds(30)));
+ * </pre>
+ *
  * <ul>
  *   <li>Its stdout and stderr (merged) are read line by line into a thread-safe list: {@link #log()},
- *       {@link #awaitLog(Pattern, Duration)}.</li>
- *   <li>{@link #sigterm()} is a graceful stop (SIGTERM), {@link #kill9()} a crash (SIGKILL);
- *       {@link #awaitExit(Duration)} returns the exit code.</li>
- *   <li>{@link #workers()} lists its worker processes (children running {@value #WORKER_MAIN}).</li>
- *   <li>Every process it ever saw below the daemon is remembered, so {@link #close()} kills the
- *       daemon and its workers and commands even after the daemon itself was killed and they were
- *       re-parented. Register {@link Cleanup} on a test class to close every daemon a test started.</li>
+ *       {@link #awaitLog(Pattern, Duration)}, and {@link #mark()} with
+ *       {@link #awaitLog(int, Predicate, Duration, String)} to look only at what came after a point.
+ *       {@code -Dspoolerd.test.echo=true} also copies every line to the test's stdout.</li>
+ *   <li>{@link #sigterm()} is a graceful stop, {@link #signal(String)} sends any other signal,
+ *       {@link #kill9()} is a crash; {@link #awaitExit(Duration)} returns the exit code.</li>
+ *   <li>{@link #workers()} lists its worker processes (children running {@value #WORKER_MAIN});
+ *       {@link #survivors()} every process ever seen below it that still runs.</li>
+ *   <li>{@link #close()} kills the daemon and every process ever seen below it (sampled every
+ *       100 ms and just before {@link #kill9()}), so workers and commands die with the test even
+ *       after the daemon was killed and they were re-parented. Put
+ *       {@code @ExtendWith(DaemonProcess.Cleanup.class)} on a test class to close every daemon
+ *       after each test; a shutdown hook is the last resort.</li>
  * </ul>
  *
- * Tests wait for conditions with {@link #awaitCondition(Duration, BooleanSupplier, String)} (polling
- * with a deadline), never by sleeping a guessed time.
+ * Tests wait for conditions with {@link #awaitCondition(Duration, BooleanSupplier, String, DaemonProcess...)}
+ * (polling with a deadline, failing with the daemons' recent log), never by sleeping a guessed time.
  */
 final class DaemonProcess implements AutoCloseable {
 
@@ -53,14 +66,23 @@ final class DaemonProcess implements AutoCloseable {
     private final Path spoolDir;
     private final List<String> command;
     private final Process process;
-    private final List<String> log = new CopyOnWriteArrayList<>();
+    /** Guarded by itself; an ArrayList, not copy-on-write: torture tests may log 100,000 lines. */
+    private final List<String> log = new ArrayList<>();
+    private volatile boolean readerDone;
     /** Every descendant ever seen, so none outlives the test even when re-parented. */
     private final Set<ProcessHandle> seen = ConcurrentHashMap.newKeySet();
 
-    private DaemonProcess(Path spoolDir, List<String> command) throws IOException {
+    static {
+        // Last resort when the test JVM exits without running the Cleanup extension.
+        Runtime.getRuntime().addShutdownHook(new Thread(DaemonProcess::closeAll, "daemon-process-cleanup"));
+    }
+
+    private DaemonProcess(Path spoolDir, List<String> command, Consumer<ProcessBuilder> customize) throws IOException {
         this.spoolDir = spoolDir;
         this.command = command;
-        this.process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        customize.accept(builder);
+        this.process = builder.start();
         LIVE.add(this);
         Thread reader = new Thread(this::readLog, "daemon-" + process.pid() + "-log");
         reader.setDaemon(true);
@@ -76,10 +98,18 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     static DaemonProcess start(Path spoolDir, List<String> options) {
+        return start(spoolDir, options, builder -> { });
+    }
+
+    /**
+     * Starts {@code spoolerd start --spool-dir DIR OPTIONS...}; {@code customize} may change the
+     * process before it starts (its environment, working directory). Its output stays piped to the log.
+     */
+    static DaemonProcess start(Path spoolDir, List<String> options, Consumer<ProcessBuilder> customize) {
         List<String> command = javaCommand("start", "--spool-dir", spoolDir.toString());
         command.addAll(options);
         try {
-            return new DaemonProcess(spoolDir, command);
+            return new DaemonProcess(spoolDir, command, customize);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);
         }
@@ -97,7 +127,10 @@ final class DaemonProcess implements AutoCloseable {
         return command;
     }
 
-    /** Starts a daemon and waits until {@code processes} workers have said hello (the log's "tasks:" line and the process count). */
+    /**
+     * Starts a daemon with {@code --processes N} and waits until it is ready for jobs: a worker has
+     * said hello (the log's "tasks:" line) and {@code N} worker processes run.
+     */
     static DaemonProcess startReady(Path spoolDir, int processes, String... options) {
         List<String> all = new ArrayList<>(List.of("--processes", Integer.toString(processes)));
         all.addAll(Arrays.asList(options));
@@ -125,12 +158,21 @@ final class DaemonProcess implements AutoCloseable {
 
     /** A snapshot of the log so far. */
     List<String> log() {
-        return List.copyOf(log);
+        return lines(0);
+    }
+
+    /** A snapshot of the log lines from index {@code from} on. */
+    List<String> lines(int from) {
+        synchronized (log) {
+            return List.copyOf(log.subList(Math.min(from, log.size()), log.size()));
+        }
     }
 
     /** The number of log lines so far: pass it to {@link #awaitLog(int, Predicate, Duration, String)} to look only after it. */
     int mark() {
-        return log.size();
+        synchronized (log) {
+            return log.size();
+        }
     }
 
     /** Waits for a log line that {@code regex} finds (anywhere in the line); returns the line. */
@@ -145,11 +187,12 @@ final class DaemonProcess implements AutoCloseable {
     /** Waits for a line from index {@code from} on that satisfies {@code test}; returns the line. */
     String awaitLog(int from, Predicate<String> test, Duration timeout, String description) {
         String[] found = {null};
+        int[] next = {from};
         awaitCondition(timeout, () -> {
-            List<String> lines = log;
-            for (int i = from; i < lines.size(); i++) {
-                if (test.test(lines.get(i))) {
-                    found[0] = lines.get(i);
+            for (String line : lines(next[0])) { // only what arrived since the last look
+                next[0]++;
+                if (test.test(line)) {
+                    found[0] = line;
                     return true;
                 }
             }
@@ -160,9 +203,7 @@ final class DaemonProcess implements AutoCloseable {
 
     /** The lines from {@code from} on that {@code regex} finds. */
     List<String> logLines(int from, Pattern regex) {
-        List<String> lines = log();
-        return lines.subList(Math.min(from, lines.size()), lines.size()).stream()
-                .filter(l -> regex.matcher(l).find()).collect(Collectors.toList());
+        return lines(from).stream().filter(l -> regex.matcher(l).find()).collect(Collectors.toList());
     }
 
     /** The daemon's live worker processes: its children running {@value #WORKER_MAIN}. */
@@ -309,12 +350,12 @@ final class DaemonProcess implements AutoCloseable {
         }
     }
 
-    private volatile boolean readerDone;
-
     private void readLog() {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = in.readLine()) != null; ) {
-                log.add(line);
+                synchronized (log) {
+                    log.add(line);
+                }
                 if (ECHO) {
                     System.out.println("[daemon " + process.pid() + "] " + line);
                 }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -43,9 +44,9 @@ class DaemonJobsTest {
         out = Files.createDirectories(tmp.resolve("out"));
     }
 
-    /** A command task that appends "$SPOOL_JOB_ID" (and {@code extra}, shell words) to {@code file}. */
-    static String recordTask(String name, Path file, String extra) {
-        return name + "=echo \"$SPOOL_JOB_ID" + (extra.isEmpty() ? "" : " " + extra) + "\" >> '" + file + "'";
+    /** {@code --task} value: a command task that appends "$SPOOL_JOB_ID" to {@code file}, one line a run. */
+    static String recordTask(String name, Path file) {
+        return name + "=echo \"$SPOOL_JOB_ID\" >> '" + file + "'";
     }
 
     @Test
@@ -57,7 +58,7 @@ class DaemonJobsTest {
             ids.add(spooler.spool("record", Map.of("n", i)));
         }
         DaemonProcess daemon = DaemonProcess.start(spool, "--processes", "4", "--frequency", "0.2",
-                "--task", recordTask("record", runs, ""));
+                "--task", recordTask("record", runs));
         for (int i = 100; i < 200; i++) {
             ids.add(spooler.spool("record", Map.of("n", i)));
         }
@@ -73,7 +74,7 @@ class DaemonJobsTest {
         assertEquals(List.of(), SpoolFiles.files(spool.resolve("failed")));
         assertEquals(List.of(), SpoolFiles.files(spool.resolve("bad")));
         assertEquals(4, daemon.workers().size(), "the pool is whole");
-        assertEquals(200, daemon.logLines(0, java.util.regex.Pattern.compile("INFO\\s+job \\S+ ok: task=record")).size());
+        assertEquals(200, daemon.logLines(0, Pattern.compile("INFO\\s+job \\S+ ok: task=record")).size());
     }
 
     @Test
@@ -107,7 +108,7 @@ class DaemonJobsTest {
         Path runs = out.resolve("runs");
         DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2",
                 "--task", "long=echo long >> '" + runs + "'; sleep 3; echo end >> '" + runs + "'",
-                "--task", recordTask("record", runs, ""));
+                "--task", recordTask("record", runs));
         Spooler spooler = Spooler.open(spool);
         spooler.spool("long", Map.of());
         awaitCondition(WAIT, () -> SpoolFiles.lines(runs).contains("long"), "the long job to start", daemon);
@@ -228,7 +229,7 @@ class DaemonJobsTest {
     void unknownTaskStaysQueuedWhileOthersRun() {
         Path runs = out.resolve("runs");
         DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2",
-                "--task", recordTask("record", runs, ""));
+                "--task", recordTask("record", runs));
         SpoolFiles.drop(spool, "mystery.json", "{\"task\":\"no-such-task\"}");
         Spooler spooler = Spooler.open(spool);
         Set<String> ids = Set.of(spooler.spool("record", Map.of()), spooler.spool("record", Map.of()),
@@ -334,7 +335,7 @@ class DaemonJobsTest {
     void garbageAndEmptyFilesGoToBadAfterTheGraceWhileGoodJobsFlow() throws IOException {
         Path runs = out.resolve("runs");
         DaemonProcess daemon = DaemonProcess.startReady(spool, 2, "--frequency", "0.2", "--bad-grace", "0.5",
-                "--task", recordTask("record", runs, ""));
+                "--task", recordTask("record", runs));
         Spooler spooler = Spooler.open(spool);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 5; i++) {

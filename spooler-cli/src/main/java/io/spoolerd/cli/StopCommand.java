@@ -4,6 +4,7 @@ import io.spoolerd.internal.daemon.DaemonIdentity;
 import io.spoolerd.internal.daemon.DaemonRegistry;
 import io.spoolerd.internal.store.FileModes;
 import io.spoolerd.internal.store.SpoolDirectory;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,11 @@ final class StopCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!Files.isDirectory(spoolDir.path())) {
+            // No directory, no daemon: the same answer (exit 3) as an empty one, not a runtime error.
+            throw new ExitCodes.NoDaemonException("no daemon is running on " + spoolDir.path().toAbsolutePath().normalize()
+                    + ": there is no spool directory there");
+        }
         SpoolDirectory dir = SpoolDirectory.existing(spoolDir.path(), FileModes.DEFAULT);
         DaemonIdentity me = DaemonIdentity.current(java.time.Instant.now());
         List<ProcessHandle> stopping = new ArrayList<>();

@@ -130,7 +130,7 @@ public final class Daemon {
                 waitForKilledWorkers();
                 return;
             }
-            long wake = Math.min(Math.min(nextTick, index.nextDue()), Math.min(nextPublish, stopDeadline));
+            long wake = Math.min(Math.min(nextTick, index.nextDue(now)), Math.min(nextPublish, stopDeadline));
             wake = Math.min(wake, nextHarakiri());
             if (workers.size() < config.processes && !stopping) {
                 wake = Math.min(wake, nextSpawn);
@@ -183,7 +183,9 @@ public final class Daemon {
                 LOG.log(System.Logger.Level.INFO, "tasks: " + String.join(", ", new java.util.TreeSet<>(knownTasks)));
             }
             startFailures = 0;
-            r.worker().state = Worker.State.IDLE;
+            if (r.worker().state == Worker.State.STARTING) {
+                r.worker().state = Worker.State.IDLE; // not when it was retired meanwhile
+            }
             if (stopping) {
                 r.worker().retire();
             }

@@ -97,8 +97,13 @@ final class Index {
         return !ready.isEmpty();
     }
 
-    /** When the next waiting job comes due, or {@link Long#MAX_VALUE}. */
-    long nextDue() {
+    /**
+     * When the next waiting job comes due, or {@link Long#MAX_VALUE}. What is due already moves to
+     * the ready queue first: it is no reason to wake up again (with every worker busy, the loop
+     * would spin until one is free), a worker becoming free is.
+     */
+    long nextDue(long now) {
+        promote(now);
         return waiting.isEmpty() ? Long.MAX_VALUE : waiting.first().due;
     }
 

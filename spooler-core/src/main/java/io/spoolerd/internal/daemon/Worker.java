@@ -27,7 +27,8 @@ final class Worker {
 
     private static final System.Logger LOG = System.getLogger("spoolerd");
 
-    enum State { STARTING, IDLE, BUSY, GONE }
+    /** RETIRING: told to exit (stdin closed); it takes no more jobs, its exit event follows. */
+    enum State { STARTING, IDLE, BUSY, RETIRING, GONE }
 
     /** What a worker tells the daemon; delivered on the daemon's event queue. */
     sealed interface Message extends Daemon.Event {
@@ -112,8 +113,14 @@ final class Worker {
         }
     }
 
-    /** Closes the worker's stdin: an idle worker exits at once. */
+    /**
+     * Closes the worker's stdin: an idle worker exits at once. From now on it is RETIRING, so the
+     * daemon hands it no job that would only fail on the closed pipe and lose an attempt.
+     */
     void retire() {
+        if (state != State.GONE) {
+            state = State.RETIRING;
+        }
         stdin.close();
     }
 

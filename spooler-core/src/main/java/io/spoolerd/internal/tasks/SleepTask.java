@@ -8,7 +8,8 @@ import io.spoolerd.TaskContext;
 /**
  * Built-in {@code sleep}: works for {@code args.duration} seconds (default 1), printing
  * "Working... i/n" and reporting progress each second, as the classic background-job demo does.
- * Asked to stop, it returns RETRY so the rest of the work is not lost.
+ * A daemon stopping lets it finish within {@code --grace}; past that it is killed and the job goes
+ * back to the queue without an attempt counted.
  */
 public final class SleepTask implements Task {
 

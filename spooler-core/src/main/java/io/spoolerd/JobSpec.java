@@ -90,6 +90,13 @@ public final class JobSpec {
         }
 
         public Builder at(Instant at) {
+            if (at != null) {
+                try {
+                    at.toEpochMilli();
+                } catch (ArithmeticException e) {
+                    throw new InvalidJobException("\"at\" is out of range, got " + at);
+                }
+            }
             this.at = at;
             return this;
         }

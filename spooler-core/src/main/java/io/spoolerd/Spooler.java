@@ -70,14 +70,15 @@ public final class Spooler {
     /** Spools a job with the scheduling fields of {@code job}; returns its id. */
     public String spool(JobSpec job) {
         checkRoom(1);
-        checkUnique(List.of(job));
-        String arrival = JobIds.next(clock);
-        String id = job.id() != null ? job.id() : arrival;
-        ObjectNode node = JobCodec.newJob(job, id);
-        Long due = job.at() == null ? null : job.at().toEpochMilli();
-        String name = JobNames.format(arrival, job.priority(), due, job.id());
-        write(name, JobCodec.encode(node));
-        return id;
+        return withIdsChecked(List.of(job), () -> {
+            String arrival = JobIds.next(clock);
+            String id = job.id() != null ? job.id() : arrival;
+            ObjectNode node = JobCodec.newJob(job, id);
+            Long due = job.at() == null ? null : job.at().toEpochMilli();
+            String name = JobNames.format(arrival, job.priority(), due, job.id());
+            write(name, JobCodec.encode(node));
+            return id;
+        });
     }
 
     /**
@@ -90,7 +91,10 @@ public final class Spooler {
             return List.of();
         }
         checkRoom(1);
-        checkUnique(jobs);
+        return withIdsChecked(jobs, () -> spoolBatch(jobs));
+    }
+
+    private List<String> spoolBatch(Collection<JobSpec> jobs) {
         List<String> ids = new ArrayList<>(jobs.size());
         ByteArrayOutputStream lines = new ByteArrayOutputStream(jobs.size() * 96);
         String batchId = null;
@@ -129,6 +133,23 @@ public final class Spooler {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("could not count queued jobs in " + directory.root(), e);
+        }
+    }
+
+    /**
+     * Runs {@code write} for jobs without ids at once; for jobs with producer-chosen ids, checks the
+     * ids are free and writes under the directory's id lock, so a race cannot accept an id twice.
+     */
+    @SuppressWarnings("try") // the lock is held, not used
+    private <T> T withIdsChecked(Collection<JobSpec> jobs, java.util.function.Supplier<T> write) {
+        if (jobs.stream().allMatch(job -> job.id() == null)) {
+            return write.get();
+        }
+        try (java.io.Closeable lock = directory.lockIds()) {
+            checkUnique(jobs);
+            return write.get();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not lock the job ids of " + directory.root() + ": " + e.getMessage(), e);
         }
     }
 

@@ -24,18 +24,28 @@ final class ExitCodes implements IExecutionExceptionHandler, IParameterException
     @Override
     public int handleParseException(ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();
-        cmd.getErr().println("spoolerd: " + e.getMessage());
-        cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+        cmd.getErr().println("spoolerd: " + message(e));
+        printHint(cmd);
         return USAGE;
     }
 
     @Override
     public int handleExecutionException(Exception e, CommandLine cmd, ParseResult parseResult) {
         cmd.getErr().println("spoolerd: " + message(e));
+        int code = codeOf(e);
+        if (code == USAGE) {
+            printHint(cmd); // a usage error found after parsing reads like one found while parsing
+        }
         if (Boolean.getBoolean("spoolerd.debug")) {
             e.printStackTrace(cmd.getErr());
         }
-        return codeOf(e);
+        cmd.getErr().flush();
+        return code;
+    }
+
+    private static void printHint(CommandLine cmd) {
+        cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+        cmd.getErr().flush();
     }
 
     static int codeOf(Throwable e) {

@@ -14,15 +14,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code spoolerd submit}: the producer API from the shell. */
 @Command(name = "submit", mixinStandardHelpOptions = true,
         description = {"Spool a job durably and print its id.",
             "Arguments are KEY=VALUE (a string) or KEY:=JSON (a typed value, e.g. n:=5 flag:=true)."})
 final class SubmitCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     SpoolDirOption spoolDir;
@@ -72,7 +77,9 @@ final class SubmitCommand implements Callable<Integer> {
             spooler.maxQueued(maxQueued);
         }
         String jobId = spooler.open().spool(job.build());
-        System.out.println(jobId);
+        java.io.PrintWriter out = spec.commandLine().getOut();
+        out.println(jobId);
+        out.flush();
         return ExitCodes.OK;
     }
 

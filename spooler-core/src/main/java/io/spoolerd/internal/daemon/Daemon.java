@@ -157,6 +157,10 @@ public final class Daemon {
 
     private void tick(long now) {
         nextTick = now + config.frequency.toMillis();
+        if (!Files.isDirectory(dir.root(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            recreateSpoolDirectory();
+        }
+        outcomes.retryStuckMoves();
         scanner.tick(now, watcher != null && watcher.healthy());
         if (now >= nextRecovery) {
             recoverDeadDaemons(now);
@@ -302,6 +306,22 @@ public final class Daemon {
                         + DaemonConfig.seconds(config.harakiri) + ", killing worker " + w.pid());
                 w.kill("harakiri: killed after " + DaemonConfig.seconds(config.harakiri));
             }
+        }
+    }
+
+    /** The operator removed the spool directory under a running daemon: make it again and keep serving. */
+    private void recreateSpoolDirectory() {
+        LOG.log(System.Logger.Level.ERROR, "the spool directory " + dir.root() + " disappeared; creating it again"
+                + " (jobs that were running lost their files with it)");
+        try {
+            dir.createLayout();
+            config.modes.createDirectory(myClaims);
+            if (watcher != null) {
+                watcher.close();
+            }
+            watcher = DirectoryWatcher.start(dir.root(), events::add);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot create " + dir.root() + ": " + e + "; trying again next tick");
         }
     }
 

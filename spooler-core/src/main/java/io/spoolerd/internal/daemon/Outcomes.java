@@ -14,7 +14,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -32,6 +31,10 @@ final class Outcomes {
     private final Path myClaims;
     private final RetryPolicy retry;
     private final Index index;
+    /** Claims whose move to failed/ or done/ failed (say, an unwritable directory): tried again each tick. */
+    private final java.util.List<StuckMove> stuck = new java.util.ArrayList<>();
+
+    private record StuckMove(Path claim, Path target, String name, String jobId) {}
 
     Outcomes(DaemonConfig config, SpoolDirectory dir, Path myClaims, RetryPolicy retry, Index index) {
         this.config = config;
@@ -58,8 +61,8 @@ final class Outcomes {
                     log(job, "ok", duration, null, "");
                 }
                 case "ignore" -> {
-                    Files.move(job.claim(), dir.root().resolve(job.name()), StandardCopyOption.ATOMIC_MOVE);
-                    index.putJob(job.name(), job.job().priority(), now + config.retryDelay.toMillis(), now);
+                    String name = backToQueue(job.claim(), job.name());
+                    index.putJob(name, job.job().priority(), now + config.retryDelay.toMillis(), now);
                     log(job, "ignore", duration, null, ", not offered again here for " + DaemonConfig.seconds(config.retryDelay));
                 }
                 case "fail" -> toFailed(job, "fail", error, duration, now);
@@ -76,7 +79,7 @@ final class Outcomes {
     /** A job stopped by a daemon shutdown: back to the queue as it was, no attempt counted. */
     void returnToQueue(Daemon.Running job, long now) {
         try {
-            Files.move(job.claim(), dir.root().resolve(job.name()), StandardCopyOption.ATOMIC_MOVE);
+            backToQueue(job.claim(), job.name());
             LOG.log(System.Logger.Level.INFO, "job " + job.id() + " returned to the queue (daemon stopping), attempt not counted");
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "job " + job.id() + ": could not return it to the queue: " + e
@@ -96,8 +99,7 @@ final class Outcomes {
         ObjectNode node = JobCodec.withOutcome(job.job().node(), attempts,
                 JobCodec.historyEntry(Instant.ofEpochMilli(now), outcome, error, duration), retryAt);
         rewrite(job.claim(), node);
-        String name = JobNames.withDue(job.name(), retryAt.toEpochMilli());
-        Files.move(job.claim(), dir.root().resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        String name = backToQueue(job.claim(), JobNames.withDue(job.name(), retryAt.toEpochMilli()));
         long due = Math.max(retryAt.toEpochMilli(), job.job().at() == null ? 0 : job.job().at().toEpochMilli());
         index.putJob(name, job.job().priority(), due, now);
         log(job, outcome, duration, error, ", next try in " + DaemonConfig.seconds(delay));
@@ -107,8 +109,32 @@ final class Outcomes {
         ObjectNode node = JobCodec.withOutcome(job.job().node(), job.attempt(),
                 JobCodec.historyEntry(Instant.ofEpochMilli(now), outcome, error, duration), null);
         rewrite(job.claim(), node);
-        Path target = dir.moveInto(job.claim(), dir.failed(), job.name());
-        log(job, outcome, duration, error, ", moved to " + dir.root().relativize(target));
+        try {
+            Path target = dir.moveInto(job.claim(), dir.failed(), job.name());
+            log(job, outcome, duration, error, ", moved to " + dir.root().relativize(target));
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            stuck.add(new StuckMove(job.claim(), dir.failed(), job.name(), job.id()));
+            log(job, outcome, duration, error, ", but cannot move it to failed/ (" + e
+                    + "); it stays claimed and the move is tried again every tick");
+        }
+    }
+
+    /** Tries again the moves to failed/ that failed; each succeeds once the directory is writable again. */
+    void retryStuckMoves() {
+        for (java.util.Iterator<StuckMove> it = stuck.iterator(); it.hasNext(); ) {
+            StuckMove m = it.next();
+            try {
+                Path target = dir.moveInto(m.claim(), m.target(), m.name());
+                it.remove();
+                LOG.log(System.Logger.Level.INFO, "job " + m.jobId() + " moved to " + dir.root().relativize(target) + " at last");
+            } catch (NoSuchFileException e) {
+                it.remove();
+            } catch (IOException e) {
+                // still not writable: keep it, the next tick tries again
+            }
+        }
     }
 
     /**
@@ -127,12 +153,14 @@ final class Outcomes {
                 }
                 Path mine = myClaims.resolve(name);
                 try {
-                    Files.move(file, mine, StandardCopyOption.ATOMIC_MOVE);
+                    if (!SpoolDirectory.moveNoReplace(file, mine)) {
+                        continue; // one of ours has that name right now: the next round takes it
+                    }
                 } catch (NoSuchFileException e) {
                     continue; // another daemon got it first
                 }
                 if (kind == JobNames.Kind.BATCH) {
-                    Files.move(mine, dir.root().resolve(name), StandardCopyOption.ATOMIC_MOVE);
+                    backToQueue(mine, name);
                 } else {
                     returnDead(mine, name, ownerId, now);
                 }
@@ -153,7 +181,7 @@ final class Outcomes {
         try {
             job = JobCodec.parse(JobFiles.read(claim, config.maxJobBytes), name);
         } catch (InvalidJobException e) {
-            Files.move(claim, dir.root().resolve(name), StandardCopyOption.ATOMIC_MOVE); // the scan judges it
+            backToQueue(claim, name); // the scan judges it
             return;
         }
         Daemon.Running running = new Daemon.Running(name, claim, job, job.idOr(name), job.attempts() + 1, now);
@@ -166,10 +194,18 @@ final class Outcomes {
         ObjectNode node = JobCodec.withOutcome(job.node(), attempts,
                 JobCodec.historyEntry(Instant.ofEpochMilli(now), "error", why, 0), null);
         rewrite(claim, node);
-        Files.move(claim, dir.root().resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        String queued = backToQueue(claim, name);
         long due = job.at() == null ? now : Math.min(now, job.at().toEpochMilli());
-        index.putJob(name, job.priority(), due, now);
+        index.putJob(queued, job.priority(), due, now);
         log(running, "error", 0, why, ", returned to the queue");
+    }
+
+    /**
+     * Renames a claimed file back into the drop zone under {@code name}, or a suffixed name when a
+     * producer has dropped a new file with that name meanwhile; returns the name it got.
+     */
+    String backToQueue(Path claim, String name) throws IOException {
+        return dir.moveInto(claim, dir.root(), name).getFileName().toString();
     }
 
     /** Moves a file that is not a job into bad/ with a {@code .reason} next to it. */

@@ -231,6 +231,9 @@ final class Scanner {
         }
         Path claim = myClaims.resolve(name);
         try {
+            if (Files.exists(claim, LinkOption.NOFOLLOW_LINKS)) {
+                return; // a batch of that name is being expanded here; the next scan takes this one
+            }
             Files.move(file, claim, StandardCopyOption.ATOMIC_MOVE);
         } catch (NoSuchFileException e) {
             return;
@@ -316,6 +319,12 @@ final class Scanner {
         String name = entry.name;
         Path source = dir.root().resolve(name);
         Path claim = myClaims.resolve(name);
+        if (Files.exists(claim, LinkOption.NOFOLLOW_LINKS)) {
+            // A job of the same name is running here; rename(2) would replace its claim. Only this
+            // thread writes this directory, so checking first is enough.
+            index.putJob(name, entry.priority, now + config.frequency.toMillis(), now);
+            return null;
+        }
         try {
             Files.move(source, claim, StandardCopyOption.ATOMIC_MOVE);
         } catch (NoSuchFileException e) {
@@ -365,9 +374,12 @@ final class Scanner {
         return new Daemon.Running(name, claim, job, job.idOr(name), job.attempts() + 1, now);
     }
 
-    private static void putBack(Path claim, Path source) {
+    private void putBack(Path claim, Path source) {
         try {
-            Files.move(claim, source, StandardCopyOption.ATOMIC_MOVE);
+            String name = outcomes.backToQueue(claim, source.getFileName().toString());
+            if (!name.equals(source.getFileName().toString())) {
+                examine(name, config.clock.millis());
+            }
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "cannot return " + claim.getFileName() + " to the drop zone: " + e
                     + "; it is returned when a daemon next starts");

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,6 +16,10 @@ import io.spoolerd.JobSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -48,23 +53,42 @@ public final class JobCodec {
                 .build();
         return new ObjectMapper(factory)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                // keep numbers as written (1.10 stays 1.10, 100.0 does not become 1E+2) when a job is rewritten
+                .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
     }
 
     /** Parses and validates one job; {@code source} names it in errors (a file name, or "line 3 of x.jsonl"). */
     public static JobFile parse(byte[] bytes, String source) {
+        String text = decodeUtf8(bytes, source);
         JsonNode root;
         try {
-            root = MAPPER.readTree(bytes);
+            root = MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
             throw new InvalidJobException(source + ": not valid JSON: " + oneLine(e.getOriginalMessage()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
         if (root == null || root.isMissingNode()) {
             throw new InvalidJobException(source + ": empty file, expected a JSON object");
         }
         return validate(root, source);
+    }
+
+    /**
+     * Strict UTF-8: Jackson alone would guess UTF-16 or UTF-32 from the first bytes and lets overlong
+     * forms and encoded surrogates through. A leading byte order mark is skipped (RFC 8259 allows that).
+     */
+    private static String decodeUtf8(byte[] bytes, String source) {
+        int start = bytes.length >= 3 && bytes[0] == (byte) 0xEF && bytes[1] == (byte) 0xBB && bytes[2] == (byte) 0xBF ? 3 : 0;
+        ByteBuffer in = ByteBuffer.wrap(bytes, start, bytes.length - start);
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(in)
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidJobException(source + ": not valid UTF-8 at byte " + in.position());
+        }
     }
 
     public static JobFile validate(JsonNode root, String source) {
@@ -151,22 +175,34 @@ public final class JobCodec {
      * a bare date is midnight UTC). Returns null when the text is neither.
      */
     public static Instant parseInstant(String text) {
-        String t = text.trim();
+        String t = text.trim().toUpperCase(java.util.Locale.ROOT); // 't' and 'z' are allowed too (RFC 3339)
         try {
             if (t.matches("-?\\d+(\\.\\d+)?")) {
                 return fromSeconds(new BigDecimal(t));
             }
-            if (t.matches(".*([Zz]|[+-]\\d\\d(:?\\d\\d)?)$") && t.contains("T")) {
-                return OffsetDateTime.parse(t.replace('z', 'Z')).toInstant();
+            if (!t.contains("T")) {
+                return LocalDate.parse(t).atStartOfDay(ZoneOffset.UTC).toInstant();
             }
-            if (t.contains("T")) {
-                return LocalDateTime.parse(t).toInstant(ZoneOffset.UTC);
+            java.util.regex.Matcher m = ZONED.matcher(t);
+            if (m.matches()) {
+                // java.time wants +HH:MM; ISO-8601 also writes +HHMM and +HH
+                String offset = m.group(2);
+                if (offset.length() == 3) {
+                    offset += ":00";
+                } else if (offset.length() == 5) {
+                    offset = offset.substring(0, 3) + ":" + offset.substring(3);
+                }
+                return OffsetDateTime.parse(m.group(1) + offset).toInstant();
             }
-            return LocalDate.parse(t).atStartOfDay(ZoneOffset.UTC).toInstant();
+            return LocalDateTime.parse(t).toInstant(ZoneOffset.UTC);
         } catch (DateTimeParseException | ArithmeticException e) {
             return null;
         }
     }
+
+    /** A date-time with a zone after the 'T': Z, +HH, +HHMM or +HH:MM. */
+    private static final java.util.regex.Pattern ZONED =
+            java.util.regex.Pattern.compile("(.*T.*?)(Z|[+-]\\d\\d(?::?\\d\\d)?)");
 
     public static Map<String, Object> argsOf(JobFile job) {
         JsonNode args = job.node().get("args");

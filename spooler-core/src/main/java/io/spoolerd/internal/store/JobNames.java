@@ -19,7 +19,7 @@ public final class JobNames {
     private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.:@+=-]{0,127}");
 
     private static final Pattern CANONICAL = Pattern.compile(
-            "([0-9A-HJKMNP-TV-Z]{26})(?:-p(-?\\d{1,9}))?(?:-t(\\d{1,15}))?(?:-k(" + USER_ID.pattern() + "))?\\.json");
+            "([0-9A-HJKMNP-TV-Z]{26})(?:-p(-?\\d{1,10}))?(?:-t(-?\\d{1,19}))?(?:-k(" + USER_ID.pattern() + "))?\\.json");
 
     private JobNames() {}
 
@@ -83,8 +83,14 @@ public final class JobNames {
         if (!m.matches()) {
             return null;
         }
-        int priority = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
-        long due = m.group(3) == null ? JobIds.millisOf(m.group(1)) : Long.parseLong(m.group(3));
+        int priority;
+        long due;
+        try {
+            priority = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
+            due = m.group(3) == null ? JobIds.millisOf(m.group(1)) : Long.parseLong(m.group(3));
+        } catch (NumberFormatException e) {
+            return null; // beyond int / long: not a name format() writes
+        }
         return new Canonical(m.group(1), priority, due, m.group(3) != null, m.group(4));
     }
 

@@ -1,6 +1,10 @@
 package io.spoolerd.internal.store;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.Closeable;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -8,9 +12,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The layout of a spool directory. The root is the drop zone; the daemon's own state lives in
@@ -21,6 +29,9 @@ public final class SpoolDirectory {
 
     public static final Path DEFAULT_ROOT = Path.of("spool-dir");
     public static final String STATE = ".spoolerd";
+    static final String IDS_LOCK = "ids.lock";
+
+    private static final ConcurrentHashMap<Path, ReentrantLock> IN_PROCESS_LOCKS = new ConcurrentHashMap<>();
 
     private final Path root;
     private final FileModes modes;
@@ -41,11 +52,16 @@ public final class SpoolDirectory {
             throw new NotDirectoryException(real + " is not a directory");
         }
         SpoolDirectory dir = new SpoolDirectory(real, modes);
-        modes.createDirectory(real);
-        for (Path p : List.of(dir.state(), dir.claims(), dir.daemons(), dir.failed(), dir.bad())) {
+        dir.createLayout();
+        return dir;
+    }
+
+    /** Creates whatever of the layout is missing (also after an operator removed the directory). */
+    public void createLayout() throws IOException {
+        modes.createDirectory(root);
+        for (Path p : List.of(state(), claims(), daemons(), failed(), bad())) {
             modes.createDirectory(p);
         }
-        return dir;
     }
 
     /** Opens an existing spool directory without creating anything (for read-only commands). */
@@ -106,19 +122,120 @@ public final class SpoolDirectory {
         return count;
     }
 
-    /** The file of a job still queued, scheduled or running with this id, found by name alone. */
+    /**
+     * The file of a job still queued, scheduled or running with this id: a job file found by name
+     * alone, or a batch file ({@code .jsonl}) with a line of that id.
+     */
     public Optional<Path> findLive(String id) throws IOException {
-        Optional<Path> queued = findByName(root, id);
+        // the drop zone first: a job claimed meanwhile has moved on into claims/, listed after
+        Optional<Path> queued = findIn(root, id);
         if (queued.isPresent()) {
             return queued;
         }
         for (Path owner : listDirectories(claims())) {
-            Optional<Path> claimed = findByName(owner, id);
+            Optional<Path> claimed = findIn(owner, id);
             if (claimed.isPresent()) {
                 return claimed;
             }
         }
         return Optional.empty();
+    }
+
+    private static Optional<Path> findIn(Path dir, String id) throws IOException {
+        Optional<Path> found = findByName(dir, id);
+        return found.isPresent() ? found : findInBatches(dir, id);
+    }
+
+    /** The batch file in {@code dir} with a job of this id on one of its lines. */
+    private static Optional<Path> findInBatches(Path dir, String id) throws IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        byte[] quoted = ("\"" + id + "\"").getBytes(StandardCharsets.UTF_8);
+        try (DirectoryStream<Path> names = Files.newDirectoryStream(dir)) {
+            for (Path p : names) {
+                if (JobNames.kindOf(p.getFileName().toString()) != JobNames.Kind.BATCH
+                        || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                byte[] bytes;
+                try {
+                    bytes = Files.readAllBytes(p);
+                } catch (NoSuchFileException gone) {
+                    continue; // taken or finished meanwhile
+                }
+                if (indexOf(bytes, quoted, 0) >= 0 && batchHasId(bytes, id)) {
+                    return Optional.of(p);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean batchHasId(byte[] bytes, String id) {
+        int start = 0;
+        while (start < bytes.length) {
+            int end = indexOf(bytes, new byte[] {'\n'}, start);
+            if (end < 0) {
+                end = bytes.length;
+            }
+            try {
+                JsonNode line = JobCodec.MAPPER.readTree(bytes, start, end - start);
+                if (line != null && line.path("id").isTextual() && id.equals(line.get("id").asText())) {
+                    return true;
+                }
+            } catch (IOException notAJob) {
+                // a bad line is the daemon's to report; it holds no id
+            }
+            start = end + 1;
+        }
+        return false;
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle, int from) {
+        outer:
+        for (int i = from; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    /**
+     * Held while a producer checks that its ids are free and writes its jobs, so that two producers
+     * (threads of this JVM or other processes) cannot both take one id. An OS lock on
+     * {@code .spoolerd/ids.lock}, released when closed or when its process dies.
+     */
+    public Closeable lockIds() throws IOException {
+        modes.createDirectory(state());
+        Path file = state().resolve(IDS_LOCK);
+        FileChannel channel = FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                modes.fileAttributes(file.getFileSystem()));
+        ReentrantLock local = null;
+        try {
+            // A JVM may hold one OS lock per file: threads take turns first, keyed by the file itself.
+            local = IN_PROCESS_LOCKS.computeIfAbsent(file.toRealPath(), k -> new ReentrantLock());
+            local.lock();
+            channel.lock();
+        } catch (IOException | RuntimeException e) {
+            if (local != null && local.isHeldByCurrentThread()) {
+                local.unlock();
+            }
+            channel.close();
+            throw e;
+        }
+        ReentrantLock held = local;
+        return () -> {
+            try {
+                channel.close(); // releases the OS lock
+            } finally {
+                held.unlock();
+            }
+        };
     }
 
     /** The job file in {@code dir} whose name stands for {@code id}. */
@@ -160,12 +277,37 @@ public final class SpoolDirectory {
         modes.createDirectory(dir);
         for (int n = 0; ; n++) {
             Path target = dir.resolve(n == 0 ? name : suffixed(name, n));
-            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) || Files.exists(sidecar(target), LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.exists(sidecar(target), LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }
-            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
-            return target;
+            if (moveNoReplace(source, target)) {
+                return target;
+            }
         }
+    }
+
+    /**
+     * Renames {@code source} to {@code target} unless {@code target} exists; false then. A hard
+     * link is the atomic "create if absent" (rename(2) would replace); where links are not
+     * supported it falls back to a check and a rename.
+     */
+    public static boolean moveNoReplace(Path source, Path target) throws IOException {
+        try {
+            Files.createLink(target, source);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            return false;
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+            if (e instanceof NoSuchFileException) {
+                throw (NoSuchFileException) e;
+            }
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        }
+        Files.delete(source);
+        return true;
     }
 
     /** The {@code .reason} file next to a job in {@code bad/} or {@code failed/}. */

@@ -57,10 +57,12 @@ final class DaemonProcess implements AutoCloseable {
     /** Every descendant ever seen, so none outlives the test even when re-parented. */
     private final Set<ProcessHandle> seen = ConcurrentHashMap.newKeySet();
 
-    private DaemonProcess(Path spoolDir, List<String> command) throws IOException {
+    private DaemonProcess(Path spoolDir, List<String> command, java.util.Map<String, String> env) throws IOException {
         this.spoolDir = spoolDir;
         this.command = command;
-        this.process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        this.process = builder.start();
         LIVE.add(this);
         Thread reader = new Thread(this::readLog, "daemon-" + process.pid() + "-log");
         reader.setDaemon(true);
@@ -76,10 +78,21 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     static DaemonProcess start(Path spoolDir, List<String> options) {
-        List<String> command = javaCommand("start", "--spool-dir", spoolDir.toString());
+        return start(spoolDir, List.of(), java.util.Map.of(), options);
+    }
+
+    /**
+     * Starts the daemon under a {@code wrapper} command that runs the rest of its arguments
+     * ({@code setpriv --reuid=65534 ...}, {@code unshare -p -f --kill-child ...}, {@code prlimit ...}),
+     * with {@code env} added to the environment. {@link #kill9()} kills the wrapper: use wrappers
+     * that exec the command (setpriv, prlimit) or take their child with them ({@code unshare --kill-child}).
+     */
+    static DaemonProcess start(Path spoolDir, List<String> wrapper, java.util.Map<String, String> env, List<String> options) {
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(javaCommand("start", "--spool-dir", spoolDir.toString()));
         command.addAll(options);
         try {
-            return new DaemonProcess(spoolDir, command);
+            return new DaemonProcess(spoolDir, command, env);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);
         }
@@ -101,10 +114,14 @@ final class DaemonProcess implements AutoCloseable {
     static DaemonProcess startReady(Path spoolDir, int processes, String... options) {
         List<String> all = new ArrayList<>(List.of("--processes", Integer.toString(processes)));
         all.addAll(Arrays.asList(options));
-        DaemonProcess d = start(spoolDir, all);
-        d.awaitLog(Pattern.compile("INFO\\s+tasks: "), Duration.ofSeconds(30));
-        d.awaitWorkers(processes, Duration.ofSeconds(30));
-        return d;
+        return start(spoolDir, all).awaitReady(processes);
+    }
+
+    /** Waits for the "tasks:" log line and {@code processes} live workers; returns this daemon. */
+    DaemonProcess awaitReady(int processes) {
+        awaitLog(Pattern.compile("INFO\\s+tasks: "), Duration.ofSeconds(30));
+        awaitWorkers(processes, Duration.ofSeconds(30));
+        return this;
     }
 
     Path spoolDir() {
@@ -165,9 +182,9 @@ final class DaemonProcess implements AutoCloseable {
                 .filter(l -> regex.matcher(l).find()).collect(Collectors.toList());
     }
 
-    /** The daemon's live worker processes: its children running {@value #WORKER_MAIN}. */
+    /** The daemon's live worker processes: processes below it running {@value #WORKER_MAIN} (below a wrapper too). */
     List<ProcessHandle> workers() {
-        return process.children().filter(DaemonProcess::isWorker).collect(Collectors.toList());
+        return process.descendants().filter(DaemonProcess::isWorker).collect(Collectors.toList());
     }
 
     /** Waits until exactly {@code n} live workers exist; returns them. */

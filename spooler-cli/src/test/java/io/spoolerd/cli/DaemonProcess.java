@@ -311,6 +311,26 @@ final class DaemonProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * For things that must not happen: runs {@code check} (which throws when it sees one) every 20 ms
+     * until {@code duration} has passed.
+     */
+    static void during(Duration duration, Runnable check) {
+        long end = System.nanoTime() + duration.toNanos();
+        while (true) {
+            check.run();
+            if (System.nanoTime() >= end) {
+                return;
+            }
+            try {
+                Thread.sleep(POLL.toMillis()); // the poll interval
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
+    }
+
     /** Closes every daemon still open (what {@link Cleanup} does after each test). */
     static void closeAll() {
         for (DaemonProcess d : List.copyOf(LIVE)) {

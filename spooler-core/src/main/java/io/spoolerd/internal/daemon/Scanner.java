@@ -108,6 +108,24 @@ final class Scanner {
                 examine(name, now);
             } else if (e.state == Index.State.PENDING_BAD) {
                 recheck(name, now);
+            } else if (e.state == Index.State.NOT_A_FILE) {
+                recheckNotAFile(e, now);
+            }
+        }
+    }
+
+    /**
+     * A name reported as a link, directory or FIFO may have been replaced by a regular file since
+     * (the operator removed the link and dropped a real job under that name): look again.
+     */
+    private void recheckNotAFile(Index.Entry e, long now) {
+        if (Files.isRegularFile(dir.root().resolve(e.name), LinkOption.NOFOLLOW_LINKS)) {
+            long seen = e.seen;
+            index.remove(e.name);
+            examine(e.name, now);
+            Index.Entry again = index.get(e.name);
+            if (again != null) {
+                index.markSeen(again, Math.max(seen, again.seen));
             }
         }
     }
@@ -120,6 +138,9 @@ final class Scanner {
         Index.Entry known = index.get(name);
         if (known != null) {
             index.markSeen(known, scanNumber);
+            if (known.state == Index.State.NOT_A_FILE) {
+                recheckNotAFile(known, now);
+            }
             return;
         }
         JobNames.Canonical canonical = kind == JobNames.Kind.JOB ? JobNames.parse(name) : null;

@@ -103,6 +103,11 @@ public final class Daemon {
         publishStatus(config.clock.millis());
         LOG.log(System.Logger.Level.INFO, "spoolerd " + identity.id() + " on " + dir.root() + ": " + config.processes
                 + " worker process(es), frequency " + DaemonConfig.seconds(config.frequency));
+        String nameCharset = System.getProperty("sun.jnu.encoding", "UTF-8");
+        if (!nameCharset.equalsIgnoreCase("UTF-8") && !nameCharset.equalsIgnoreCase("UTF8")) {
+            LOG.log(System.Logger.Level.WARNING, "file names are decoded as " + nameCharset + " (the locale: LANG, LC_ALL):"
+                    + " job files whose names are not ASCII cannot be opened; run spoolerd in a UTF-8 locale (LC_ALL=C.UTF-8)");
+        }
         recoverDeadDaemons(config.clock.millis());
         watcher = DirectoryWatcher.start(dir.root(), events::add);
         scanner.fullScan(config.clock.millis());

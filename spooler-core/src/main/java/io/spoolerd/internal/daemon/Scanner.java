@@ -161,6 +161,16 @@ final class Scanner {
         BasicFileAttributes attrs;
         try {
             attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            if (name.indexOf('\uFFFD') >= 0) {
+                // Listed, yet not there by this name: its bytes are not valid in the charset file names are
+                // decoded with, so the JVM cannot name it to open or move it. Say so once.
+                index.park(name, Index.State.NOT_A_FILE, "name not valid UTF-8");
+                LOG.log(System.Logger.Level.WARNING, name + " in the drop zone has a name that is not valid UTF-8 (file names are"
+                        + " decoded as " + System.getProperty("sun.jnu.encoding") + "): it cannot be opened by name;"
+                        + " left alone, rename it to run it");
+            }
+            return; // otherwise gone already
         } catch (IOException e) {
             return; // gone already
         }

@@ -47,6 +47,8 @@ final class Scanner {
     private final Outcomes outcomes;
     /** Explicit ids of hand-dropped jobs, to refuse a second job with the same id. */
     private final Map<String, String> handIds = new HashMap<>();
+    /** Batches whose expansion failed (say, a full disk): not before this time again. */
+    private final Map<String, Long> batchRetries = new HashMap<>();
     private long scanNumber;
     private FileTime lastRootMtime;
     private int ticksSinceFull;
@@ -71,6 +73,7 @@ final class Scanner {
             }
             index.forgetUnseen(scanNumber);
             handIds.values().removeIf(name -> !index.contains(name));
+            batchRetries.keySet().removeIf(name -> !index.contains(name));
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "cannot scan " + dir.root() + ": " + e);
         }
@@ -191,7 +194,7 @@ final class Scanner {
             pendingBad(name, attrs, e.getMessage(), now);
             return;
         } catch (IOException e) {
-            pendingBad(name, attrs, name + ": cannot read: " + e.getMessage(), now);
+            pendingBad(name, attrs, name + ": cannot read: " + JobFiles.describe(e), now);
             return;
         }
         String id = job.idOr(name);
@@ -230,7 +233,10 @@ final class Scanner {
     /**
      * A batch: claimed whole, each line written out as its own job file, all of them fsynced, and
      * only then the batch deleted. A crash in between leaves the batch to be expanded again (the
-     * same names, so at most a job runs twice). Lines that are not jobs go to bad/.
+     * same names, so at most a job runs twice). Lines that are not jobs go to bad/ one by one; a
+     * batch without a single job in it goes to bad/ whole. The file is streamed (twice: checked in
+     * the drop zone, expanded from the claim), holding one line of at most --max-job-bytes at a
+     * time, so a huge batch or a huge line costs no memory.
      */
     private void expandBatch(String name, BasicFileAttributes attrs, long now) {
         Path file = dir.root().resolve(name);
@@ -238,26 +244,43 @@ final class Scanner {
             pendingBad(name, attrs, name + ": batch of " + attrs.size() + " bytes, larger than " + MAX_BATCH_BYTES, now);
             return;
         }
-        List<String> lines;
-        try {
-            lines = readLines(file);
-        } catch (IOException e) {
-            pendingBad(name, attrs, name + ": cannot read: " + e.getMessage(), now);
+        Long retryAt = batchRetries.get(name);
+        if (retryAt != null && now < retryAt) {
+            index.park(name, Index.State.PENDING_BAD, "expansion failed; tried again in " + (retryAt - now) + " ms");
             return;
         }
-        List<JobFile> jobs = new ArrayList<>();
+        int jobs = 0;
         String firstError = null;
-        for (int i = 0; i < lines.size(); i++) {
-            try {
-                jobs.add(lines.get(i).isBlank() ? null
-                        : JobCodec.parse(lines.get(i).getBytes(StandardCharsets.UTF_8), "line " + (i + 1) + " of " + name));
-            } catch (InvalidJobException e) {
-                jobs.add(null);
-                firstError = firstError == null ? e.getMessage() : firstError;
+        boolean inGrace = now - attrs.lastModifiedTime().toMillis() < config.badGrace.toMillis();
+        try (BatchReader lines = new BatchReader(file, config.maxJobBytes)) {
+            for (BatchReader.Line line; (line = lines.next()) != null; ) {
+                if (line.blank()) {
+                    continue;
+                }
+                try {
+                    parseLine(line, name);
+                    jobs++;
+                } catch (InvalidJobException e) {
+                    firstError = firstError == null ? e.getMessage() : firstError;
+                    if (inGrace) {
+                        break; // it waits anyway: no need to read the rest now
+                    }
+                }
             }
+        } catch (IOException e) {
+            pendingBad(name, attrs, name + ": cannot read: " + JobFiles.describe(e), now);
+            return;
         }
-        if (firstError != null && now - attrs.lastModifiedTime().toMillis() < config.badGrace.toMillis()) {
+        if (firstError == null && jobs == 0) {
+            firstError = name + ": no job in it (empty batch)";
+        }
+        if (firstError != null && inGrace) {
             index.park(name, Index.State.PENDING_BAD, firstError); // maybe still being written
+            return;
+        }
+        if (jobs == 0) {
+            outcomes.toBad(file, name, firstError);
+            index.remove(name);
             return;
         }
         Path claim = myClaims.resolve(name);
@@ -272,32 +295,30 @@ final class Scanner {
             LOG.log(System.Logger.Level.ERROR, "cannot claim batch " + name + ": " + e);
             return;
         }
-        try {
-            List<Path> written = new ArrayList<>();
+        List<Path> written = new ArrayList<>();
+        int bad = 0;
+        try (BatchReader lines = new BatchReader(claim, config.maxJobBytes)) {
             String stem = JobNames.stem(name);
-            int bad = 0;
-            for (int i = 0; i < lines.size(); i++) {
-                if (lines.get(i).isBlank()) {
+            for (BatchReader.Line line; (line = lines.next()) != null; ) {
+                if (line.blank()) {
                     continue;
                 }
-                byte[] bytes = (lines.get(i) + "\n").getBytes(StandardCharsets.UTF_8);
-                JobFile job = jobs.get(i);
-                if (job == null) {
-                    String lineName = stem + ".line" + (i + 1) + JobNames.JOB_SUFFIX;
-                    DurableWrite.write(myClaims, lineName, bytes, false, dir.modes());
-                    String reason;
-                    try {
-                        JobCodec.parse(bytes, "line " + (i + 1) + " of " + name);
-                        reason = "line " + (i + 1) + " of " + name + ": invalid";
-                    } catch (InvalidJobException e) {
-                        reason = e.getMessage();
+                String lineName = stem + ".line" + line.number() + JobNames.JOB_SUFFIX;
+                JobFile job;
+                try {
+                    job = parseLine(line, name);
+                } catch (InvalidJobException e) {
+                    if (line.bytes() == null) {
+                        copyRange(claim, line.offset(), line.length(), myClaims.resolve(lineName));
+                    } else {
+                        DurableWrite.write(myClaims, lineName, withNewline(line.bytes()), false, dir.modes());
                     }
-                    outcomes.toBad(myClaims.resolve(lineName), lineName, reason);
+                    outcomes.toBad(myClaims.resolve(lineName), lineName, e.getMessage());
                     bad++;
                     continue;
                 }
-                String jobName = expandedName(stem, i + 1, job);
-                DurableWrite.write(dir.root(), jobName, bytes, false, dir.modes());
+                String jobName = expandedName(stem, line.number(), job);
+                DurableWrite.write(dir.root(), jobName, withNewline(line.bytes()), false, dir.modes());
                 written.add(dir.root().resolve(jobName));
             }
             for (Path p : written) {
@@ -305,13 +326,51 @@ final class Scanner {
             }
             DurableWrite.fsyncDirectory(dir.root());
             Files.delete(claim);
-            for (Path p : written) {
-                examine(p.getFileName().toString(), now);
-            }
-            LOG.log(System.Logger.Level.INFO, "batch " + name + ": " + written.size() + " job(s) queued"
-                    + (bad > 0 ? ", " + bad + " bad line(s) moved to bad/" : ""));
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.ERROR, "cannot expand batch " + name + ": " + e + "; it stays claimed and is expanded again after a restart");
+            long retry = Math.max(1000, 5 * config.frequency.toMillis());
+            batchRetries.put(name, now + retry);
+            LOG.log(System.Logger.Level.ERROR, "cannot expand batch " + name + ": " + e + "; " + written.size()
+                    + " of its job(s) queued so far, the batch goes back to the drop zone and is expanded again in "
+                    + retry + " ms (jobs already queued may run twice)");
+            putBack(claim, file);
+            index.park(name, Index.State.PENDING_BAD, "expansion failed: " + e.getMessage());
+            return;
+        }
+        batchRetries.remove(name);
+        for (Path p : written) {
+            examine(p.getFileName().toString(), now);
+        }
+        LOG.log(System.Logger.Level.INFO, "batch " + name + ": " + written.size() + " job(s) queued"
+                + (bad > 0 ? ", " + bad + " bad line(s) moved to bad/" : ""));
+    }
+
+    private JobFile parseLine(BatchReader.Line line, String batch) {
+        String source = "line " + line.number() + " of " + batch;
+        if (line.bytes() == null) {
+            throw new InvalidJobException(source + ": " + line.length() + " bytes, larger than --max-job-bytes " + config.maxJobBytes);
+        }
+        return JobCodec.parse(line.bytes(), source);
+    }
+
+    private static byte[] withNewline(byte[] line) {
+        byte[] out = java.util.Arrays.copyOf(line, line.length + 1);
+        out[line.length] = '\n';
+        return out;
+    }
+
+    /** Copies {@code length} bytes at {@code offset} of {@code source} into a new file {@code target}, without holding them. */
+    private void copyRange(Path source, long offset, long length, Path target) throws IOException {
+        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+             FileChannel out = FileChannel.open(target, java.util.EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                     dir.modes().fileAttributes(target.getFileSystem()))) {
+            long done = 0;
+            while (done < length) {
+                long n = in.transferTo(offset + done, length - done, out);
+                if (n <= 0) {
+                    throw new IOException(source.getFileName() + " shrank while its line was copied");
+                }
+                done += n;
+            }
         }
     }
 
@@ -320,14 +379,6 @@ final class Scanner {
             return JobNames.format(job.id(), job.priority(), job.at() == null ? null : job.at().toEpochMilli(), null);
         }
         return batchStem + "-" + line + JobNames.JOB_SUFFIX;
-    }
-
-    private static List<String> readLines(Path file) throws IOException {
-        try (var ch = Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-             var reader = new java.io.BufferedReader(new java.io.InputStreamReader(java.nio.channels.Channels.newInputStream(ch),
-                     StandardCharsets.UTF_8))) {
-            return reader.lines().toList();
-        }
     }
 
     private static void fsync(Path file) throws IOException {

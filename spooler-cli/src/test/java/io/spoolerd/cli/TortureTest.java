@@ -115,10 +115,11 @@ class TortureTest {
             }
             int dice = random.nextInt(100);
             int d = random.nextInt(DAEMONS);
-            // Most daemon kills wait until the daemon serves (a JVM and its workers take seconds to start on a
-            // busy machine, and jobs must flow); one in four may land anywhere, startup and recovery included.
-            boolean daemonVictim = dice < 30 && (ready(daemons[d]) || random.nextInt(4) == 0);
-            if (daemonVictim) {
+            int p = random.nextInt(PRODUCERS);
+            // Most kills wait until the victim works (a JVM takes a second or more to start on a busy machine, and
+            // jobs must flow); one in four may land anywhere, startup and recovery included.
+            boolean anywhere = random.nextInt(4) == 0;
+            if (dice < 30 && (ready(daemons[d]) || anywhere)) {
                 if (dice < 8) {
                     // SIGTERM, then SIGKILL somewhere in the graceful stop
                     daemons[d].sigterm();
@@ -130,10 +131,9 @@ class TortureTest {
                     killDaemon(daemons[d]);
                 }
                 daemons[d] = startDaemon();
-            } else if (dice < 65) {
-                int i = random.nextInt(PRODUCERS);
-                killProducer(producers[i]);
-                producers[i] = startProducer();
+            } else if (dice >= 30 && dice < 55 && (producers[p].printed() > 0 || anywhere)) {
+                killProducer(producers[p]);
+                producers[p] = startProducer();
             } else {
                 List<ProcessHandle> workers = daemons[d].workers();
                 if (!workers.isEmpty()) {
@@ -281,15 +281,20 @@ class TortureTest {
     static final class Producer {
         final Process process;
         private final Thread reader;
+        private final java.util.concurrent.atomic.AtomicInteger printed = new java.util.concurrent.atomic.AtomicInteger();
 
         Producer(Process process, Map<String, String> accepted) {
             this.process = process;
-            this.reader = new Thread(() -> read(process.getInputStream(), accepted), "producer-" + process.pid());
+            this.reader = new Thread(() -> read(process.getInputStream(), accepted, printed), "producer-" + process.pid());
             reader.setDaemon(true);
             reader.start();
         }
 
-        private static void read(InputStream raw, Map<String, String> accepted) {
+        int printed() {
+            return printed.get();
+        }
+
+        private static void read(InputStream raw, Map<String, String> accepted, java.util.concurrent.atomic.AtomicInteger printed) {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             try (InputStream in = new BufferedInputStream(raw)) {
                 for (int b; (b = in.read()) >= 0; ) {
@@ -303,6 +308,7 @@ class TortureTest {
                         throw new AssertionError("producer printed a malformed line: " + String.join(" ", f));
                     }
                     accepted.put(f[0], f[1]);
+                    printed.incrementAndGet();
                 }
             } catch (IOException e) {
                 // killed

@@ -68,7 +68,7 @@ final class Scanner {
             lastRootMtime = Files.getLastModifiedTime(dir.root(), LinkOption.NOFOLLOW_LINKS);
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir.root())) {
                 for (Path p : entries) {
-                    examine(p.getFileName().toString(), now);
+                    examineGuarded(p.getFileName().toString(), now);
                 }
             }
             index.forgetUnseen(scanNumber);
@@ -102,19 +102,67 @@ final class Scanner {
             if (JobNames.kindOf(name) == JobNames.Kind.IGNORED) {
                 continue;
             }
-            if (!Files.exists(dir.root().resolve(name), LinkOption.NOFOLLOW_LINKS)) {
-                index.remove(name);
-                continue;
-            }
-            Index.Entry e = index.get(name);
-            if (e == null) {
-                examine(name, now);
-            } else if (e.state == Index.State.PENDING_BAD) {
-                recheck(name, now);
-            } else if (e.state == Index.State.NOT_A_FILE) {
-                recheckNotAFile(e, now);
+            try {
+                Path file = pathOf(name);
+                if (file == null) {
+                    examine(name, now); // reports it
+                    continue;
+                }
+                if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                    index.remove(name);
+                    continue;
+                }
+                Index.Entry e = index.get(name);
+                if (e == null) {
+                    examine(name, now);
+                } else if (e.state == Index.State.PENDING_BAD) {
+                    recheck(name, now);
+                } else if (e.state == Index.State.NOT_A_FILE) {
+                    recheckNotAFile(e, now);
+                }
+            } catch (RuntimeException e) {
+                leaveAlone(name, e);
             }
         }
+    }
+
+    /** One name must never stop the daemon: whatever goes wrong with it is reported, and the name left alone. */
+    private void examineGuarded(String name, long now) {
+        try {
+            examine(name, now);
+        } catch (RuntimeException e) {
+            leaveAlone(name, e);
+        }
+    }
+
+    private void leaveAlone(String name, RuntimeException e) {
+        if (index.get(name) == null || index.get(name).state != Index.State.NOT_A_FILE) {
+            index.park(name, Index.State.NOT_A_FILE, e.toString());
+            Index.Entry parked = index.get(name);
+            index.markSeen(parked, scanNumber);
+            LOG.log(System.Logger.Level.ERROR, "cannot examine " + name + " in the drop zone: " + e + "; left alone");
+        }
+    }
+
+    /** The path of a drop-zone name, or null when the name cannot be encoded back into a file name. */
+    private Path pathOf(String name) {
+        try {
+            return dir.root().resolve(name);
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A listed name that cannot be used to reach its file: its bytes are not valid in the charset
+     * file names are decoded with (invalid UTF-8, or any non-ASCII name in a POSIX locale), and the
+     * JVM replaced them. Reported once, left alone.
+     */
+    private void unnamable(String name) {
+        index.park(name, Index.State.NOT_A_FILE, "name not valid in the file-name charset");
+        LOG.log(System.Logger.Level.WARNING, name + " in the drop zone has a name that is not valid in the file-name charset "
+                + System.getProperty("sun.jnu.encoding") + " (bytes that are not UTF-8, or a locale that is not UTF-8):"
+                + " it cannot be opened by name; left alone, rename it to run it");
     }
 
     /**
@@ -122,7 +170,8 @@ final class Scanner {
      * (the operator removed the link and dropped a real job under that name): look again.
      */
     private void recheckNotAFile(Index.Entry e, long now) {
-        if (Files.isRegularFile(dir.root().resolve(e.name), LinkOption.NOFOLLOW_LINKS)) {
+        Path file = pathOf(e.name);
+        if (file != null && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             long seen = e.seen;
             index.remove(e.name);
             examine(e.name, now);
@@ -146,6 +195,11 @@ final class Scanner {
             }
             return;
         }
+        if (pathOf(name) == null) {
+            unnamable(name);
+            index.markSeen(index.get(name), scanNumber);
+            return;
+        }
         JobNames.Canonical canonical = kind == JobNames.Kind.JOB ? JobNames.parse(name) : null;
         if (canonical != null) {
             index.putJob(name, canonical.priority(), canonical.dueMillis(), now);
@@ -166,12 +220,7 @@ final class Scanner {
             attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             if (name.indexOf('\uFFFD') >= 0) {
-                // Listed, yet not there by this name: its bytes are not valid in the charset file names are
-                // decoded with, so the JVM cannot name it to open or move it. Say so once.
-                index.park(name, Index.State.NOT_A_FILE, "name not valid UTF-8");
-                LOG.log(System.Logger.Level.WARNING, name + " in the drop zone has a name that is not valid UTF-8 (file names are"
-                        + " decoded as " + System.getProperty("sun.jnu.encoding") + "): it cannot be opened by name;"
-                        + " left alone, rename it to run it");
+                unnamable(name); // listed, yet not there by this name: the JVM replaced bytes it could not decode
             }
             return; // otherwise gone already
         } catch (IOException e) {

@@ -480,6 +480,12 @@ final class Scanner {
             putBack(claim, source);
             index.park(name, Index.State.PENDING_BAD, e.getMessage());
             return null;
+        } catch (java.nio.file.AccessDeniedException e) {
+            // Not readable by this daemon (root dropped it 0600, say): it will not get better by trying every
+            // tick. Judged like a file that does not parse: re-read each tick, and after --bad-grace to bad/.
+            putBack(claim, source);
+            index.park(name, Index.State.PENDING_BAD, name + ": cannot read: " + JobFiles.describe(e));
+            return null;
         } catch (IOException e) {
             putBack(claim, source);
             index.putJob(name, entry.priority, now + config.frequency.toMillis(), now);

@@ -88,8 +88,14 @@ final class DaemonProcess implements AutoCloseable {
      * that exec the command (setpriv, prlimit) or take their child with them ({@code unshare --kill-child}).
      */
     static DaemonProcess start(Path spoolDir, List<String> wrapper, java.util.Map<String, String> env, List<String> options) {
+        return start(spoolDir, wrapper, env, System.getProperty("java.class.path"), options);
+    }
+
+    /** As above, on another class path (say, copies another user can read); workers inherit it. */
+    static DaemonProcess start(Path spoolDir, List<String> wrapper, java.util.Map<String, String> env, String classPath,
+            List<String> options) {
         List<String> command = new ArrayList<>(wrapper);
-        command.addAll(javaCommand("start", "--spool-dir", spoolDir.toString()));
+        command.addAll(javaCommandOn(classPath, "start", "--spool-dir", spoolDir.toString()));
         command.addAll(options);
         try {
             return new DaemonProcess(spoolDir, command, env);
@@ -100,11 +106,15 @@ final class DaemonProcess implements AutoCloseable {
 
     /** {@code java <lean opts> -cp <test class path> io.spoolerd.cli.Main ARGS...}. */
     static List<String> javaCommand(String... args) {
+        return javaCommandOn(System.getProperty("java.class.path"), args);
+    }
+
+    static List<String> javaCommandOn(String classPath, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTS);
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(classPath);
         command.add(Main.class.getName());
         command.addAll(Arrays.asList(args));
         return command;

@@ -284,9 +284,9 @@ class HostileDropZoneTest {
     void aNameThatIsNotValidUtf8IsReported() throws Exception {
         // bytes Java cannot name: the daemon cannot open or move it, but says so (once) and carries on
         assertTrue(run("sh", "-c", "printf '{}' > \"$1/$(printf 'bad\\377name.json')\"", "sh", spool.toString()));
-        daemon.awaitLog("WARN\\s+bad.name\\.json in the drop zone has a name that is not valid UTF-8", WAIT);
+        daemon.awaitLog("WARN\\s+bad.name\\.json in the drop zone has a name that is not valid in the file-name charset", WAIT);
         assertStillServing();
-        assertEquals(1, daemon.logLines(0, Pattern.compile("name that is not valid UTF-8")).size(), "reported once");
+        assertEquals(1, daemon.logLines(0, Pattern.compile("name that is not valid in the file-name charset")).size(), "reported once");
     }
 
     // --- helpers -------------------------------------------------------------------------------------

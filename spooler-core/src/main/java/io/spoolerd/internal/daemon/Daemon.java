@@ -67,6 +67,8 @@ public final class Daemon {
     private long nextSpawn;
     private int nextSlot;
     private DirectoryWatcher watcher;
+    private long publishFailingSince = -1;
+    private long lastPublishWarning;
 
     private Daemon(DaemonConfig config, SpoolDirectory dir) {
         this.config = config;
@@ -377,6 +379,7 @@ public final class Daemon {
         for (Worker w : new ArrayList<>(workers)) {
             w.kill("daemon exiting");
         }
+        outcomes.beforeExit();
         try {
             Files.deleteIfExists(myClaims);
         } catch (IOException e) {
@@ -460,8 +463,24 @@ public final class Daemon {
         index.counts(now).forEach((state, count) -> counts.put(state.name().toLowerCase(java.util.Locale.ROOT), count));
         try {
             registry.publish(identity, status);
+            if (publishFailingSince >= 0) {
+                LOG.log(System.Logger.Level.INFO, "daemon record written again (it could not be for "
+                        + (now - publishFailingSince) + " ms)");
+                publishFailingSince = -1;
+            }
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not write the daemon record: " + e.getMessage());
+            // Once a minute, not every heartbeat: a full disk would flood the log. While it lasts, daemons on
+            // other hosts see this one's lease run out (same-host daemons check its pid instead).
+            if (publishFailingSince < 0 || now - lastPublishWarning >= 60_000) {
+                LOG.log(System.Logger.Level.WARNING, "could not write the daemon record (heartbeat): " + e
+                        + (publishFailingSince < 0 ? "" : "; failing for " + (now - publishFailingSince) + " ms")
+                        + "; daemons on other hosts treat this one as dead once its lease ("
+                        + DaemonConfig.seconds(config.lease) + ") has passed");
+                lastPublishWarning = now;
+            }
+            if (publishFailingSince < 0) {
+                publishFailingSince = now;
+            }
         }
     }
 }

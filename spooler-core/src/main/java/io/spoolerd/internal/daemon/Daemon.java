@@ -105,6 +105,7 @@ public final class Daemon {
         publishStatus(config.clock.millis());
         LOG.log(System.Logger.Level.INFO, "spoolerd " + identity.id() + " on " + dir.root() + ": " + config.processes
                 + " worker process(es), frequency " + DaemonConfig.seconds(config.frequency));
+        warnIfFewFileDescriptors();
         String nameCharset = System.getProperty("sun.jnu.encoding", "UTF-8");
         if (!nameCharset.equalsIgnoreCase("UTF-8") && !nameCharset.equalsIgnoreCase("UTF8")) {
             LOG.log(System.Logger.Level.WARNING, "file names are decoded as " + nameCharset + " (the locale: LANG, LC_ALL):"
@@ -115,6 +116,14 @@ public final class Daemon {
         scanner.fullScan(config.clock.millis());
         try {
             loop();
+        } catch (RuntimeException | Error e) {
+            StackTraceElement[] where = e.getStackTrace();
+            LOG.log(System.Logger.Level.ERROR, "stopping on an unexpected error: " + e + (where.length > 0 ? " at " + where[0] : "")
+                    + "; jobs claimed here stay in " + myClaims + " and the next daemon on this directory returns them");
+            if (e instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException("the daemon failed: " + e, e);
         } finally {
             shutdown();
         }
@@ -159,6 +168,31 @@ public final class Daemon {
             if (now >= nextPublish || (statusDirty && now >= nextPublish - heartbeatMillis() + 200)) {
                 publishStatus(now);
             }
+        }
+    }
+
+    /**
+     * Each worker costs the daemon three pipes (more while it starts), and reading, scanning and
+     * writing records need a few more: a small open-files limit shows up later as workers that
+     * cannot start and files that cannot be read. Say so at start.
+     */
+    private void warnIfFewFileDescriptors() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                    if (!soft.equals("unlimited")) {
+                        long limit = Long.parseLong(soft);
+                        long needed = 64 + 8L * config.processes;
+                        if (limit < needed) {
+                            LOG.log(System.Logger.Level.WARNING, "the open-files limit is " + limit + ", low for " + config.processes
+                                    + " worker process(es) (at least " + needed + " advised): raise it (ulimit -n, LimitNOFILE=)");
+                        }
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: nothing to check
         }
     }
 

@@ -487,9 +487,12 @@ final class Scanner {
             index.park(name, Index.State.PENDING_BAD, name + ": cannot read: " + JobFiles.describe(e));
             return null;
         } catch (IOException e) {
+            // Out of file descriptors, an I/O error: try again later, not at the next tick (a log line each time).
             putBack(claim, source);
-            index.putJob(name, entry.priority, now + config.frequency.toMillis(), now);
-            LOG.log(System.Logger.Level.ERROR, "cannot read claimed job " + name + ": " + e);
+            long retry = Math.max(1000, 5 * config.frequency.toMillis());
+            index.putJob(name, entry.priority, now + retry, now);
+            LOG.log(System.Logger.Level.ERROR, "cannot read claimed job " + name + ": " + JobFiles.describe(e)
+                    + "; put back, tried again in " + retry + " ms");
             return null;
         }
         if (job.version() > JobCodec.FORMAT_VERSION || !knownTasks.contains(job.task())) {

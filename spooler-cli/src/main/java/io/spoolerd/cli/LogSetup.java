@@ -59,7 +59,35 @@ final class LogSetup {
     }
 
     private static String text(LogRecord r) {
-        return Instant.ofEpochMilli(r.getMillis()) + " " + level(r) + " " + r.getMessage();
+        return Instant.ofEpochMilli(r.getMillis()) + " " + level(r) + " " + oneLine(String.valueOf(r.getMessage()));
+    }
+
+    /**
+     * One record, one line: control characters (a newline in a file name, a terminal escape) are
+     * written as escapes, so nothing a producer names can forge or split a log line.
+     */
+    static String oneLine(String message) {
+        StringBuilder b = null;
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            boolean control = c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '\u2028' || c == '\u2029';
+            if (!control) {
+                if (b != null) {
+                    b.append(c);
+                }
+                continue;
+            }
+            if (b == null) {
+                b = new StringBuilder(message.length() + 16).append(message, 0, i);
+            }
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> b.append(c < 0x100 ? String.format("\\x%02x", (int) c) : String.format("\\u%04x", (int) c));
+            }
+        }
+        return b == null ? message : b.toString();
     }
 
     private static String json(LogRecord r) {

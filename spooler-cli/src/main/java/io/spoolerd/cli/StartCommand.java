@@ -127,7 +127,7 @@ final class StartCommand implements Callable<Integer> {
         if (classpath != null) {
             for (String entry : classpath.split(File.pathSeparator)) {
                 if (!entry.isBlank()) {
-                    b.classpath(Path.of(entry));
+                    b.classpath(checkClassPathEntry(Path.of(entry)));
                 }
             }
         }
@@ -150,6 +150,24 @@ final class StartCommand implements Callable<Integer> {
             b.workerJvmOpts(Arrays.stream(workerJvmOpts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
         }
         return b.build();
+    }
+
+    /**
+     * A --classpath entry must be a directory or a jar the daemon can open: the JVM silently skips a
+     * missing or corrupt one, and its tasks would just be unknown, with no word about why.
+     */
+    static Path checkClassPathEntry(Path entry) {
+        if (Files.isDirectory(entry)) {
+            return entry;
+        }
+        if (!Files.exists(entry)) {
+            throw new ExitCodes.UsageException("--classpath " + entry + ": no such file or directory");
+        }
+        try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(entry.toFile())) {
+            return entry;
+        } catch (java.io.IOException e) {
+            throw new ExitCodes.UsageException("--classpath " + entry + ": not a readable jar (" + e.getMessage() + ")");
+        }
     }
 
     private static void warnIfWorldWritable(Path root) {

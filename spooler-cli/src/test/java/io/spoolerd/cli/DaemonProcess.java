@@ -98,30 +98,43 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     static DaemonProcess start(Path spoolDir, List<String> options) {
-        return start(spoolDir, options, builder -> { });
+        return start(spoolDir, List.of(), java.util.Map.of(), options);
     }
 
     /**
-     * Starts {@code spoolerd start --spool-dir DIR OPTIONS...}; {@code customize} may change the
-     * process before it starts (its environment, working directory). Its output stays piped to the log.
+     * Starts the daemon under a {@code wrapper} command that runs the rest of its arguments
+     * ({@code setpriv --reuid=65534 ...}, {@code unshare -p -f --kill-child ...}, {@code prlimit ...}),
+     * with {@code env} added to the environment. {@link #kill9()} kills the wrapper: use wrappers
+     * that exec the command (setpriv, prlimit) or take their child with them ({@code unshare --kill-child}).
      */
-    static DaemonProcess start(Path spoolDir, List<String> options, Consumer<ProcessBuilder> customize) {
-        List<String> command = javaCommand("start", "--spool-dir", spoolDir.toString());
+    static DaemonProcess start(Path spoolDir, List<String> wrapper, java.util.Map<String, String> env, List<String> options) {
+        return start(spoolDir, wrapper, env, System.getProperty("java.class.path"), options);
+    }
+
+    /** As above, on another class path (say, copies another user can read); workers inherit it. */
+    static DaemonProcess start(Path spoolDir, List<String> wrapper, java.util.Map<String, String> env, String classPath,
+            List<String> options) {
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(javaCommandOn(classPath, "start", "--spool-dir", spoolDir.toString()));
         command.addAll(options);
         try {
-            return new DaemonProcess(spoolDir, command, customize);
+            return new DaemonProcess(spoolDir, command, builder -> builder.environment().putAll(env));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + command, e);
+            throw new UncheckedIOException(e);
         }
     }
 
     /** {@code java <lean opts> -cp <test class path> io.spoolerd.cli.Main ARGS...}. */
     static List<String> javaCommand(String... args) {
+        return javaCommandOn(System.getProperty("java.class.path"), args);
+    }
+
+    static List<String> javaCommandOn(String classPath, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTS);
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(classPath);
         command.add(Main.class.getName());
         command.addAll(Arrays.asList(args));
         return command;
@@ -134,10 +147,14 @@ final class DaemonProcess implements AutoCloseable {
     static DaemonProcess startReady(Path spoolDir, int processes, String... options) {
         List<String> all = new ArrayList<>(List.of("--processes", Integer.toString(processes)));
         all.addAll(Arrays.asList(options));
-        DaemonProcess d = start(spoolDir, all);
-        d.awaitLog(Pattern.compile("INFO\\s+tasks: "), Duration.ofSeconds(30));
-        d.awaitWorkers(processes, Duration.ofSeconds(30));
-        return d;
+        return start(spoolDir, all).awaitReady(processes);
+    }
+
+    /** Waits for the "tasks:" log line and {@code processes} live workers; returns this daemon. */
+    DaemonProcess awaitReady(int processes) {
+        awaitLog(Pattern.compile("INFO\\s+tasks: "), Duration.ofSeconds(30));
+        awaitWorkers(processes, Duration.ofSeconds(30));
+        return this;
     }
 
     Path spoolDir() {
@@ -208,7 +225,7 @@ final class DaemonProcess implements AutoCloseable {
 
     /** The daemon's live worker processes: its children running {@value #WORKER_MAIN}. */
     List<ProcessHandle> workers() {
-        return process.children().filter(DaemonProcess::isWorker).collect(Collectors.toList());
+        return process.descendants().filter(DaemonProcess::isWorker).collect(Collectors.toList());
     }
 
     /** Waits until exactly {@code n} live workers exist; returns them. */
@@ -331,6 +348,26 @@ final class DaemonProcess implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted waiting for " + description, e);
+            }
+        }
+    }
+
+    /**
+     * For things that must not happen: runs {@code check} (which throws when it sees one) every 20 ms
+     * until {@code duration} has passed.
+     */
+    static void during(Duration duration, Runnable check) {
+        long end = System.nanoTime() + duration.toNanos();
+        while (true) {
+            check.run();
+            if (System.nanoTime() >= end) {
+                return;
+            }
+            try {
+                Thread.sleep(POLL.toMillis()); // the poll interval
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
             }
         }
     }

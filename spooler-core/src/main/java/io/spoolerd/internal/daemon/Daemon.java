@@ -67,6 +67,8 @@ public final class Daemon {
     private long nextSpawn;
     private int nextSlot;
     private DirectoryWatcher watcher;
+    private long publishFailingSince = -1;
+    private long lastPublishWarning;
 
     private Daemon(DaemonConfig config, SpoolDirectory dir) {
         this.config = config;
@@ -103,11 +105,25 @@ public final class Daemon {
         publishStatus(config.clock.millis());
         LOG.log(System.Logger.Level.INFO, "spoolerd " + identity.id() + " on " + dir.root() + ": " + config.processes
                 + " worker process(es), frequency " + DaemonConfig.seconds(config.frequency));
+        warnIfFewFileDescriptors();
+        String nameCharset = System.getProperty("sun.jnu.encoding", "UTF-8");
+        if (!nameCharset.equalsIgnoreCase("UTF-8") && !nameCharset.equalsIgnoreCase("UTF8")) {
+            LOG.log(System.Logger.Level.WARNING, "file names are decoded as " + nameCharset + " (the locale: LANG, LC_ALL):"
+                    + " job files whose names are not ASCII cannot be opened; run spoolerd in a UTF-8 locale (LC_ALL=C.UTF-8)");
+        }
         recoverDeadDaemons(config.clock.millis());
         watcher = DirectoryWatcher.start(dir.root(), events::add);
         scanner.fullScan(config.clock.millis());
         try {
             loop();
+        } catch (RuntimeException | Error e) {
+            StackTraceElement[] where = e.getStackTrace();
+            LOG.log(System.Logger.Level.ERROR, "stopping on an unexpected error: " + e + (where.length > 0 ? " at " + where[0] : "")
+                    + "; jobs claimed here stay in " + myClaims + " and the next daemon on this directory returns them");
+            if (e instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException("the daemon failed: " + e, e);
         } finally {
             shutdown();
         }
@@ -152,6 +168,31 @@ public final class Daemon {
             if (now >= nextPublish || (statusDirty && now >= nextPublish - heartbeatMillis() + 200)) {
                 publishStatus(now);
             }
+        }
+    }
+
+    /**
+     * Each worker costs the daemon three pipes (more while it starts), and reading, scanning and
+     * writing records need a few more: a small open-files limit shows up later as workers that
+     * cannot start and files that cannot be read. Say so at start.
+     */
+    private void warnIfFewFileDescriptors() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                    if (!soft.equals("unlimited")) {
+                        long limit = Long.parseLong(soft);
+                        long needed = 64 + 8L * config.processes;
+                        if (limit < needed) {
+                            LOG.log(System.Logger.Level.WARNING, "the open-files limit is " + limit + ", low for " + config.processes
+                                    + " worker process(es) (at least " + needed + " advised): raise it (ulimit -n, LimitNOFILE=)");
+                        }
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: nothing to check
         }
     }
 
@@ -374,6 +415,7 @@ public final class Daemon {
         for (Worker w : new ArrayList<>(workers)) {
             w.kill("daemon exiting");
         }
+        outcomes.beforeExit();
         try {
             Files.deleteIfExists(myClaims);
         } catch (IOException e) {
@@ -457,8 +499,24 @@ public final class Daemon {
         index.counts(now).forEach((state, count) -> counts.put(state.name().toLowerCase(java.util.Locale.ROOT), count));
         try {
             registry.publish(identity, status);
+            if (publishFailingSince >= 0) {
+                LOG.log(System.Logger.Level.INFO, "daemon record written again (it could not be for "
+                        + (now - publishFailingSince) + " ms)");
+                publishFailingSince = -1;
+            }
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not write the daemon record: " + e.getMessage());
+            // Once a minute, not every heartbeat: a full disk would flood the log. While it lasts, daemons on
+            // other hosts see this one's lease run out (same-host daemons check its pid instead).
+            if (publishFailingSince < 0 || now - lastPublishWarning >= 60_000) {
+                LOG.log(System.Logger.Level.WARNING, "could not write the daemon record (heartbeat): " + e
+                        + (publishFailingSince < 0 ? "" : "; failing for " + (now - publishFailingSince) + " ms")
+                        + "; daemons on other hosts treat this one as dead once its lease ("
+                        + DaemonConfig.seconds(config.lease) + ") has passed");
+                lastPublishWarning = now;
+            }
+            if (publishFailingSince < 0) {
+                publishFailingSince = now;
+            }
         }
     }
 }

@@ -36,6 +36,11 @@ final class Outcomes {
 
     private record StuckMove(Path claim, Path target, String name, String jobId) {}
 
+    /** Retries whose rewrite failed (say, a full disk): kept claimed and tried again each tick. */
+    private final java.util.List<PendingRetry> pendingRetries = new java.util.ArrayList<>();
+
+    private record PendingRetry(Path claim, ObjectNode node, String queueName, int priority, long due, String jobId) {}
+
     Outcomes(DaemonConfig config, SpoolDirectory dir, Path myClaims, RetryPolicy retry, Index index) {
         this.config = config;
         this.dir = dir;
@@ -98,9 +103,17 @@ final class Outcomes {
         Instant retryAt = Instant.ofEpochMilli(now + delay.toMillis());
         ObjectNode node = JobCodec.withOutcome(job.job().node(), attempts,
                 JobCodec.historyEntry(Instant.ofEpochMilli(now), outcome, error, duration), retryAt);
-        rewrite(job.claim(), node);
-        String name = backToQueue(job.claim(), JobNames.withDue(job.name(), retryAt.toEpochMilli()));
         long due = Math.max(retryAt.toEpochMilli(), job.job().at() == null ? 0 : job.job().at().toEpochMilli());
+        String queueName = JobNames.withDue(job.name(), retryAt.toEpochMilli());
+        if (!rewrite(job.claim(), node)) {
+            // Without its new attempt count the job would come back as if never tried, at the first delay, for as
+            // long as the disk is full. It stays claimed instead, and goes back once its history is written.
+            pendingRetries.add(new PendingRetry(job.claim(), node, queueName, job.job().priority(), due, job.id()));
+            log(job, outcome, duration, error, ", but its history cannot be written: it stays claimed and is queued again"
+                    + " once the write succeeds (tried every tick)");
+            return;
+        }
+        String name = backToQueue(job.claim(), queueName);
         index.putJob(name, job.job().priority(), due, now);
         log(job, outcome, duration, error, ", next try in " + DaemonConfig.seconds(delay));
     }
@@ -121,8 +134,9 @@ final class Outcomes {
         }
     }
 
-    /** Tries again the moves to failed/ that failed; each succeeds once the directory is writable again. */
+    /** Tries again the moves to failed/ and the retry rewrites that failed; each succeeds once the disk allows. */
     void retryStuckMoves() {
+        retryPendingRetries();
         for (java.util.Iterator<StuckMove> it = stuck.iterator(); it.hasNext(); ) {
             StuckMove m = it.next();
             try {
@@ -133,6 +147,46 @@ final class Outcomes {
                 it.remove();
             } catch (IOException e) {
                 // still not writable: keep it, the next tick tries again
+            }
+        }
+    }
+
+    /**
+     * Before the daemon exits: retries whose history still cannot be written go back to the queue as
+     * they are (no attempt counted, as for a stop), rather than waiting in claims/ for a recovery.
+     */
+    void beforeExit() {
+        retryStuckMoves();
+        for (PendingRetry r : pendingRetries) {
+            try {
+                backToQueue(r.claim(), r.queueName());
+                LOG.log(System.Logger.Level.WARNING, "job " + r.jobId() + " returned to the queue without its last history entry"
+                        + " (it could not be written)");
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "job " + r.jobId() + ": could not return it to the queue: " + e
+                        + "; it stays in " + myClaims + " and is returned when a daemon next starts");
+            }
+        }
+        pendingRetries.clear();
+    }
+
+    private void retryPendingRetries() {
+        for (java.util.Iterator<PendingRetry> it = pendingRetries.iterator(); it.hasNext(); ) {
+            PendingRetry r = it.next();
+            if (!Files.exists(r.claim(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                it.remove(); // the spool directory was removed under us
+                continue;
+            }
+            try {
+                DurableWrite.write(r.claim().getParent(), r.claim().getFileName().toString(), JobCodec.encode(r.node()), false,
+                        dir.modes());
+                String name = backToQueue(r.claim(), r.queueName());
+                long now = config.clock.millis();
+                index.putJob(name, r.priority(), Math.max(r.due(), now), now);
+                it.remove();
+                LOG.log(System.Logger.Level.INFO, "job " + r.jobId() + ": history written at last, queued again");
+            } catch (IOException e) {
+                // still no room: the next tick tries again
             }
         }
     }
@@ -210,25 +264,34 @@ final class Outcomes {
 
     /** Moves a file that is not a job into bad/ with a {@code .reason} next to it. */
     void toBad(Path file, String name, String reason) {
+        Path target;
         try {
-            Path target = dir.moveInto(file, dir.bad(), name);
+            target = dir.moveInto(file, dir.bad(), name);
+        } catch (NoSuchFileException e) {
+            return; // someone else moved it first
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "could not move bad file " + name + " to bad/: " + e + " (" + reason + ")");
+            return;
+        }
+        try {
             DurableWrite.write(dir.bad(), target.getFileName() + ".reason",
                     (reason + "\n").getBytes(StandardCharsets.UTF_8), false, dir.modes());
             LOG.log(System.Logger.Level.WARNING, "bad job file " + name + " moved to " + dir.root().relativize(target) + ": " + reason);
-        } catch (NoSuchFileException e) {
-            // someone else moved it first
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.ERROR, "could not move bad file " + name + " to bad/: " + e + " (" + reason + ")");
+            LOG.log(System.Logger.Level.WARNING, "bad job file " + name + " moved to " + dir.root().relativize(target) + ": " + reason
+                    + " (its .reason file could not be written: " + e + ")");
         }
     }
 
     /** Replaces the claimed file's content through a temp file and a rename; on failure the old content stays. */
-    private void rewrite(Path claim, ObjectNode node) {
+    private boolean rewrite(Path claim, ObjectNode node) {
         try {
             DurableWrite.write(claim.getParent(), claim.getFileName().toString(), JobCodec.encode(node), false, dir.modes());
+            return true;
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "could not record history in " + claim.getFileName() + ": " + e
                     + "; the job keeps its previous content");
+            return false;
         }
     }
 

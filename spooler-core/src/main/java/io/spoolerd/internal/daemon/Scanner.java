@@ -47,6 +47,8 @@ final class Scanner {
     private final Outcomes outcomes;
     /** Explicit ids of hand-dropped jobs, to refuse a second job with the same id. */
     private final Map<String, String> handIds = new HashMap<>();
+    /** Batches whose expansion failed (say, a full disk): not before this time again. */
+    private final Map<String, Long> batchRetries = new HashMap<>();
     private long scanNumber;
     private FileTime lastRootMtime;
     private int ticksSinceFull;
@@ -66,11 +68,12 @@ final class Scanner {
             lastRootMtime = Files.getLastModifiedTime(dir.root(), LinkOption.NOFOLLOW_LINKS);
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir.root())) {
                 for (Path p : entries) {
-                    examine(p.getFileName().toString(), now);
+                    examineGuarded(p.getFileName().toString(), now);
                 }
             }
             index.forgetUnseen(scanNumber);
             handIds.values().removeIf(name -> !index.contains(name));
+            batchRetries.keySet().removeIf(name -> !index.contains(name));
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "cannot scan " + dir.root() + ": " + e);
         }
@@ -99,15 +102,82 @@ final class Scanner {
             if (JobNames.kindOf(name) == JobNames.Kind.IGNORED) {
                 continue;
             }
-            if (!Files.exists(dir.root().resolve(name), LinkOption.NOFOLLOW_LINKS)) {
-                index.remove(name);
-                continue;
+            try {
+                Path file = pathOf(name);
+                if (file == null) {
+                    examine(name, now); // reports it
+                    continue;
+                }
+                if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                    index.remove(name);
+                    continue;
+                }
+                Index.Entry e = index.get(name);
+                if (e == null) {
+                    examine(name, now);
+                } else if (e.state == Index.State.PENDING_BAD) {
+                    recheck(name, now);
+                } else if (e.state == Index.State.NOT_A_FILE) {
+                    recheckNotAFile(e, now);
+                }
+            } catch (RuntimeException e) {
+                leaveAlone(name, e);
             }
-            Index.Entry e = index.get(name);
-            if (e == null) {
-                examine(name, now);
-            } else if (e.state == Index.State.PENDING_BAD) {
-                recheck(name, now);
+        }
+    }
+
+    /** One name must never stop the daemon: whatever goes wrong with it is reported, and the name left alone. */
+    private void examineGuarded(String name, long now) {
+        try {
+            examine(name, now);
+        } catch (RuntimeException e) {
+            leaveAlone(name, e);
+        }
+    }
+
+    private void leaveAlone(String name, RuntimeException e) {
+        if (index.get(name) == null || index.get(name).state != Index.State.NOT_A_FILE) {
+            index.park(name, Index.State.NOT_A_FILE, e.toString());
+            Index.Entry parked = index.get(name);
+            index.markSeen(parked, scanNumber);
+            LOG.log(System.Logger.Level.ERROR, "cannot examine " + name + " in the drop zone: " + e + "; left alone");
+        }
+    }
+
+    /** The path of a drop-zone name, or null when the name cannot be encoded back into a file name. */
+    private Path pathOf(String name) {
+        try {
+            return dir.root().resolve(name);
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A listed name that cannot be used to reach its file: its bytes are not valid in the charset
+     * file names are decoded with (invalid UTF-8, or any non-ASCII name in a POSIX locale), and the
+     * JVM replaced them. Reported once, left alone.
+     */
+    private void unnamable(String name) {
+        index.park(name, Index.State.NOT_A_FILE, "name not valid in the file-name charset");
+        LOG.log(System.Logger.Level.WARNING, name + " in the drop zone has a name that is not valid in the file-name charset "
+                + System.getProperty("sun.jnu.encoding") + " (bytes that are not UTF-8, or a locale that is not UTF-8):"
+                + " it cannot be opened by name; left alone, rename it to run it");
+    }
+
+    /**
+     * A name reported as a link, directory or FIFO may have been replaced by a regular file since
+     * (the operator removed the link and dropped a real job under that name): look again.
+     */
+    private void recheckNotAFile(Index.Entry e, long now) {
+        Path file = pathOf(e.name);
+        if (file != null && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            long seen = e.seen;
+            index.remove(e.name);
+            examine(e.name, now);
+            Index.Entry again = index.get(e.name);
+            if (again != null) {
+                index.markSeen(again, Math.max(seen, again.seen));
             }
         }
     }
@@ -120,6 +190,14 @@ final class Scanner {
         Index.Entry known = index.get(name);
         if (known != null) {
             index.markSeen(known, scanNumber);
+            if (known.state == Index.State.NOT_A_FILE) {
+                recheckNotAFile(known, now);
+            }
+            return;
+        }
+        if (pathOf(name) == null) {
+            unnamable(name);
+            index.markSeen(index.get(name), scanNumber);
             return;
         }
         JobNames.Canonical canonical = kind == JobNames.Kind.JOB ? JobNames.parse(name) : null;
@@ -140,6 +218,11 @@ final class Scanner {
         BasicFileAttributes attrs;
         try {
             attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            if (name.indexOf('\uFFFD') >= 0) {
+                unnamable(name); // listed, yet not there by this name: the JVM replaced bytes it could not decode
+            }
+            return; // otherwise gone already
         } catch (IOException e) {
             return; // gone already
         }
@@ -160,7 +243,7 @@ final class Scanner {
             pendingBad(name, attrs, e.getMessage(), now);
             return;
         } catch (IOException e) {
-            pendingBad(name, attrs, name + ": cannot read: " + e.getMessage(), now);
+            pendingBad(name, attrs, name + ": cannot read: " + JobFiles.describe(e), now);
             return;
         }
         String id = job.idOr(name);
@@ -199,7 +282,10 @@ final class Scanner {
     /**
      * A batch: claimed whole, each line written out as its own job file, all of them fsynced, and
      * only then the batch deleted. A crash in between leaves the batch to be expanded again (the
-     * same names, so at most a job runs twice). Lines that are not jobs go to bad/.
+     * same names, so at most a job runs twice). Lines that are not jobs go to bad/ one by one; a
+     * batch without a single job in it goes to bad/ whole. The file is streamed (twice: checked in
+     * the drop zone, expanded from the claim), holding one line of at most --max-job-bytes at a
+     * time, so a huge batch or a huge line costs no memory.
      */
     private void expandBatch(String name, BasicFileAttributes attrs, long now) {
         Path file = dir.root().resolve(name);
@@ -207,26 +293,43 @@ final class Scanner {
             pendingBad(name, attrs, name + ": batch of " + attrs.size() + " bytes, larger than " + MAX_BATCH_BYTES, now);
             return;
         }
-        List<String> lines;
-        try {
-            lines = readLines(file);
-        } catch (IOException e) {
-            pendingBad(name, attrs, name + ": cannot read: " + e.getMessage(), now);
+        Long retryAt = batchRetries.get(name);
+        if (retryAt != null && now < retryAt) {
+            index.park(name, Index.State.PENDING_BAD, "expansion failed; tried again in " + (retryAt - now) + " ms");
             return;
         }
-        List<JobFile> jobs = new ArrayList<>();
+        int jobs = 0;
         String firstError = null;
-        for (int i = 0; i < lines.size(); i++) {
-            try {
-                jobs.add(lines.get(i).isBlank() ? null
-                        : JobCodec.parse(lines.get(i).getBytes(StandardCharsets.UTF_8), "line " + (i + 1) + " of " + name));
-            } catch (InvalidJobException e) {
-                jobs.add(null);
-                firstError = firstError == null ? e.getMessage() : firstError;
+        boolean inGrace = now - attrs.lastModifiedTime().toMillis() < config.badGrace.toMillis();
+        try (BatchReader lines = new BatchReader(file, config.maxJobBytes)) {
+            for (BatchReader.Line line; (line = lines.next()) != null; ) {
+                if (line.blank()) {
+                    continue;
+                }
+                try {
+                    parseLine(line, name);
+                    jobs++;
+                } catch (InvalidJobException e) {
+                    firstError = firstError == null ? e.getMessage() : firstError;
+                    if (inGrace) {
+                        break; // it waits anyway: no need to read the rest now
+                    }
+                }
             }
+        } catch (IOException e) {
+            pendingBad(name, attrs, name + ": cannot read: " + JobFiles.describe(e), now);
+            return;
         }
-        if (firstError != null && now - attrs.lastModifiedTime().toMillis() < config.badGrace.toMillis()) {
+        if (firstError == null && jobs == 0) {
+            firstError = name + ": no job in it (empty batch)";
+        }
+        if (firstError != null && inGrace) {
             index.park(name, Index.State.PENDING_BAD, firstError); // maybe still being written
+            return;
+        }
+        if (jobs == 0) {
+            outcomes.toBad(file, name, firstError);
+            index.remove(name);
             return;
         }
         Path claim = myClaims.resolve(name);
@@ -241,32 +344,30 @@ final class Scanner {
             LOG.log(System.Logger.Level.ERROR, "cannot claim batch " + name + ": " + e);
             return;
         }
-        try {
-            List<Path> written = new ArrayList<>();
+        List<Path> written = new ArrayList<>();
+        int bad = 0;
+        try (BatchReader lines = new BatchReader(claim, config.maxJobBytes)) {
             String stem = JobNames.stem(name);
-            int bad = 0;
-            for (int i = 0; i < lines.size(); i++) {
-                if (lines.get(i).isBlank()) {
+            for (BatchReader.Line line; (line = lines.next()) != null; ) {
+                if (line.blank()) {
                     continue;
                 }
-                byte[] bytes = (lines.get(i) + "\n").getBytes(StandardCharsets.UTF_8);
-                JobFile job = jobs.get(i);
-                if (job == null) {
-                    String lineName = stem + ".line" + (i + 1) + JobNames.JOB_SUFFIX;
-                    DurableWrite.write(myClaims, lineName, bytes, false, dir.modes());
-                    String reason;
-                    try {
-                        JobCodec.parse(bytes, "line " + (i + 1) + " of " + name);
-                        reason = "line " + (i + 1) + " of " + name + ": invalid";
-                    } catch (InvalidJobException e) {
-                        reason = e.getMessage();
+                String lineName = stem + ".line" + line.number() + JobNames.JOB_SUFFIX;
+                JobFile job;
+                try {
+                    job = parseLine(line, name);
+                } catch (InvalidJobException e) {
+                    if (line.bytes() == null) {
+                        copyRange(claim, line.offset(), line.length(), myClaims.resolve(lineName));
+                    } else {
+                        DurableWrite.write(myClaims, lineName, withNewline(line.bytes()), false, dir.modes());
                     }
-                    outcomes.toBad(myClaims.resolve(lineName), lineName, reason);
+                    outcomes.toBad(myClaims.resolve(lineName), lineName, e.getMessage());
                     bad++;
                     continue;
                 }
-                String jobName = expandedName(stem, i + 1, job);
-                DurableWrite.write(dir.root(), jobName, bytes, false, dir.modes());
+                String jobName = expandedName(stem, line.number(), job);
+                DurableWrite.write(dir.root(), jobName, withNewline(line.bytes()), false, dir.modes());
                 written.add(dir.root().resolve(jobName));
             }
             for (Path p : written) {
@@ -274,13 +375,51 @@ final class Scanner {
             }
             DurableWrite.fsyncDirectory(dir.root());
             Files.delete(claim);
-            for (Path p : written) {
-                examine(p.getFileName().toString(), now);
-            }
-            LOG.log(System.Logger.Level.INFO, "batch " + name + ": " + written.size() + " job(s) queued"
-                    + (bad > 0 ? ", " + bad + " bad line(s) moved to bad/" : ""));
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.ERROR, "cannot expand batch " + name + ": " + e + "; it stays claimed and is expanded again after a restart");
+            long retry = Math.max(1000, 5 * config.frequency.toMillis());
+            batchRetries.put(name, now + retry);
+            LOG.log(System.Logger.Level.ERROR, "cannot expand batch " + name + ": " + e + "; " + written.size()
+                    + " of its job(s) queued so far, the batch goes back to the drop zone and is expanded again in "
+                    + retry + " ms (jobs already queued may run twice)");
+            putBack(claim, file);
+            index.park(name, Index.State.PENDING_BAD, "expansion failed: " + e.getMessage());
+            return;
+        }
+        batchRetries.remove(name);
+        for (Path p : written) {
+            examine(p.getFileName().toString(), now);
+        }
+        LOG.log(System.Logger.Level.INFO, "batch " + name + ": " + written.size() + " job(s) queued"
+                + (bad > 0 ? ", " + bad + " bad line(s) moved to bad/" : ""));
+    }
+
+    private JobFile parseLine(BatchReader.Line line, String batch) {
+        String source = "line " + line.number() + " of " + batch;
+        if (line.bytes() == null) {
+            throw new InvalidJobException(source + ": " + line.length() + " bytes, larger than --max-job-bytes " + config.maxJobBytes);
+        }
+        return JobCodec.parse(line.bytes(), source);
+    }
+
+    private static byte[] withNewline(byte[] line) {
+        byte[] out = java.util.Arrays.copyOf(line, line.length + 1);
+        out[line.length] = '\n';
+        return out;
+    }
+
+    /** Copies {@code length} bytes at {@code offset} of {@code source} into a new file {@code target}, without holding them. */
+    private void copyRange(Path source, long offset, long length, Path target) throws IOException {
+        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+             FileChannel out = FileChannel.open(target, java.util.EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                     dir.modes().fileAttributes(target.getFileSystem()))) {
+            long done = 0;
+            while (done < length) {
+                long n = in.transferTo(offset + done, length - done, out);
+                if (n <= 0) {
+                    throw new IOException(source.getFileName() + " shrank while its line was copied");
+                }
+                done += n;
+            }
         }
     }
 
@@ -289,14 +428,6 @@ final class Scanner {
             return JobNames.format(job.id(), job.priority(), job.at() == null ? null : job.at().toEpochMilli(), null);
         }
         return batchStem + "-" + line + JobNames.JOB_SUFFIX;
-    }
-
-    private static List<String> readLines(Path file) throws IOException {
-        try (var ch = Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-             var reader = new java.io.BufferedReader(new java.io.InputStreamReader(java.nio.channels.Channels.newInputStream(ch),
-                     StandardCharsets.UTF_8))) {
-            return reader.lines().toList();
-        }
     }
 
     private static void fsync(Path file) throws IOException {
@@ -349,10 +480,19 @@ final class Scanner {
             putBack(claim, source);
             index.park(name, Index.State.PENDING_BAD, e.getMessage());
             return null;
-        } catch (IOException e) {
+        } catch (java.nio.file.AccessDeniedException e) {
+            // Not readable by this daemon (root dropped it 0600, say): it will not get better by trying every
+            // tick. Judged like a file that does not parse: re-read each tick, and after --bad-grace to bad/.
             putBack(claim, source);
-            index.putJob(name, entry.priority, now + config.frequency.toMillis(), now);
-            LOG.log(System.Logger.Level.ERROR, "cannot read claimed job " + name + ": " + e);
+            index.park(name, Index.State.PENDING_BAD, name + ": cannot read: " + JobFiles.describe(e));
+            return null;
+        } catch (IOException e) {
+            // Out of file descriptors, an I/O error: try again later, not at the next tick (a log line each time).
+            putBack(claim, source);
+            long retry = Math.max(1000, 5 * config.frequency.toMillis());
+            index.putJob(name, entry.priority, now + retry, now);
+            LOG.log(System.Logger.Level.ERROR, "cannot read claimed job " + name + ": " + JobFiles.describe(e)
+                    + "; put back, tried again in " + retry + " ms");
             return null;
         }
         if (job.version() > JobCodec.FORMAT_VERSION || !knownTasks.contains(job.task())) {

@@ -16,6 +16,24 @@ public final class JobFiles {
 
     private JobFiles() {}
 
+    /**
+     * A short, clear text for an I/O error on a job file: the JDK's message for "permission denied"
+     * and friends is only the path, which says nothing.
+     */
+    public static String describe(IOException e) {
+        String what;
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            what = "permission denied";
+        } else if (e instanceof java.nio.file.NoSuchFileException) {
+            what = "no such file";
+        } else if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            what = f.getReason();
+        } else {
+            return e.toString();
+        }
+        return what + " (" + e.getClass().getSimpleName() + ")";
+    }
+
     public static byte[] read(Path file, int maxBytes) throws IOException {
         BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (!attrs.isRegularFile()) {

@@ -117,6 +117,7 @@ public final class Bench {
             return;
         }
         Files.createDirectories(b.work);
+        b.cleanWork();
         Procs.init(b.work);
         long t0 = System.nanoTime();
         try {
@@ -190,10 +191,14 @@ public final class Bench {
             rawSec += durableN / rounds / rawLimit(rawDir, durableN / rounds, "r" + r + "-");
             apiSec += durableN / rounds / apiSubmit(apiDir, durableN / rounds, 1, true);
         }
+        deleteTree(rawDir);
+        deleteTree(apiDir);
         double raw = rounds * (durableN / rounds) / rawSec;
         double api1 = rounds * (durableN / rounds) / apiSec;
         results.put("raw", raw);
-        double api4 = apiSubmit(freshDir("api4"), durableN, 4, true);
+        Path api4Dir = freshDir("api4");
+        double api4 = apiSubmit(api4Dir, durableN, 4, true);
+        deleteTree(api4Dir);
         rows.add(Row.of("a", "disk limit: create+write+fsync+rename+dir-fsync, 1 thread (fresh dir)", rate(raw),
                 null, null, null, null, "tight Java loop, " + durableN + " files"));
         rows.add(Row.of("a", "durable submit, Java API, 1 thread (fresh dir)", rate(api1),
@@ -203,21 +208,31 @@ public final class Bench {
                 "API 1 thread " + rate(api1), ratio(api4, api1), ">= 2x 1 thread", api4 >= 2 * api1,
                 durableN + " jobs"));
 
-        double uw = uwsgiSubmit(freshDir("uwsgi-spool"), fastN);
+        Path uwDir = freshDir("uwsgi-spool");
+        double uw = uwsgiSubmit(uwDir, fastN);
+        deleteTree(uwDir);
         results.put("uwsgi-spool", uw);
         String uwText = uwsgi == null ? uwsgiMissing : "uwsgi.spool() " + rate(uw);
 
-        double batch = batchSubmit(freshDir("batch"), batchJobs);
+        Path batchDir = freshDir("batch");
+        double batch = batchSubmit(batchDir, batchJobs);
+        deleteTree(batchDir);
         rows.add(Row.of("a", "durable batch, spoolAll of " + batchSize + " jobs (one fsynced .jsonl)", rate(batch),
                 uwText, ratio(batch, uw), ">= 1.0x uWSGI spool() (not durable)", uw > 0 ? batch >= uw : null,
                 batchJobs + " jobs"));
-        double nd = apiSubmit(freshDir("nondurable"), fastN, 1, false);
+        Path ndDir = freshDir("nondurable");
+        double nd = apiSubmit(ndDir, fastN, 1, false);
+        deleteTree(ndDir);
         rows.add(Row.of("a", "non-durable submit, Java API durable(false), 1 thread", rate(nd),
                 uwText, ratio(nd, uw), ">= 1.0x uWSGI spool()", uw > 0 ? nd >= uw : null, fastN + " jobs"));
-        double hand = handDrop(freshDir("hand"), fastN, "h");
+        Path handDir = freshDir("hand");
+        double hand = handDrop(handDir, fastN, "h");
+        deleteTree(handDir);
         rows.add(Row.of("a", "files dropped by hand (Java: write temp + rename, no fsync)", rate(hand),
                 uwText, ratio(hand, uw), null, null, fastN + " files"));
-        double cli = cliSubmit(freshDir("cli"), cliN);
+        Path cliDir = freshDir("cli");
+        double cli = cliSubmit(cliDir, cliN);
+        deleteTree(cliDir);
         rows.add(Row.of("a", "`spoolerd submit` per job (a JVM per job, durable)", rate(cli),
                 uwsgi == null ? uwsgiMissing : "n/a (uWSGI has no submit command)", null, null, null, cliN + " jobs, sequential"));
     }
@@ -675,7 +690,8 @@ public final class Bench {
         Idle uwTen = uwsgi == null ? null : idleUwsgi(freshDir("idle-uwsgi-10"), 10);
         rows.add(Row.of("d", "idle, --processes 10: RSS of daemon + workers", mib(ten.rssAllKiB),
                 uwTen == null ? uwsgiMissing : "uWSGI " + mib(uwTen.rssAllKiB), uwTen == null ? null : ratio(ten.rssAllKiB, uwTen.rssAllKiB),
-                "<= 400 MiB", ten.rssAllKiB <= 400 * 1024, "sum of VmRSS (shared pages counted in each); daemon alone "
+                "<= 400 MiB", ten.rssAllKiB <= 400 * 1024, "sum of VmRSS (shared pages counted in each); sum of Pss "
+                        + mib(ten.pssAllKiB) + (uwTen == null ? "" : " (uWSGI " + mib(uwTen.pssAllKiB) + ")") + "; daemon alone "
                         + mib(ten.rssDaemonKiB) + "; CPU " + pctCpu(ten.cpuAll)));
         // future jobs
         Path dir = freshDir("future-ours");
@@ -696,9 +712,17 @@ public final class Bench {
                 "~ idle (<= 1 %)", future.cpuAll <= 1.0, "empty-spool idle: " + pctCpu(empty.cpuAll) + "; daemon RSS " + mib(future.rssDaemonKiB)));
     }
 
-    record Idle(double cpuAll, long rssAllKiB, long rssDaemonKiB) {}
+    record Idle(double cpuAll, long rssAllKiB, long rssDaemonKiB, long pssAllKiB) {}
 
     private Idle idleOurs(Path dir, int procs) throws Exception {
+        try {
+            return idleOurs0(dir, procs);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private Idle idleOurs0(Path dir, int procs) throws Exception {
         progress("idle spoolerd p=" + procs + " in " + dir.getFileName());
         Process p = Procs.start(daemon("--spool-dir", dir.toString(), "--processes",
                 Integer.toString(procs), "--frequency", "1"), Map.of(), null);
@@ -716,6 +740,14 @@ public final class Bench {
     }
 
     private Idle idleUwsgi(Path dir, int procs) throws Exception {
+        try {
+            return idleUwsgi0(dir, procs);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private Idle idleUwsgi0(Path dir, int procs) throws Exception {
         progress("idle uWSGI p=" + procs + " in " + dir.getFileName());
         Process p = Procs.start(uwsgiSpooler(dir, procs), Map.of(), null);
         new Procs.Lines(p, "\u0000never", null, 0);
@@ -741,7 +773,7 @@ public final class Bench {
         Thread.sleep(idleSeconds * 1000L);
         long c1 = Procs.treeCpuTicks(h);
         double wall = seconds(t0);
-        return new Idle((c1 - c0) / 100.0 / wall * 100.0, Procs.treeRssKiB(h), Procs.rssKiB(h.pid()));
+        return new Idle((c1 - c0) / 100.0 / wall * 100.0, Procs.treeRssKiB(h), Procs.rssKiB(h.pid()), Procs.treePssKiB(h));
     }
 
     private void millionRows() throws Exception {
@@ -808,6 +840,20 @@ public final class Bench {
     }
 
     // ---- helpers -------------------------------------------------------------------------------
+
+    /** Leftovers of an earlier run (spool directories, result and stamp files) must not be read as this run's. */
+    private void cleanWork() throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(work)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                if (n.matches("d\\d+-.*|ab|abcpu|absub") && Files.isDirectory(p)) {
+                    deleteTree(p);
+                } else if (n.matches("(stamps-.*\\.txt|uwsgi-.*\\.out(\\.tmp)?|.*\\.log|results\\.md)") && Files.isRegularFile(p)) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
 
     private Path freshDir(String name) throws IOException {
         Path d = work.resolve("d" + (++dirCounter) + "-" + name);

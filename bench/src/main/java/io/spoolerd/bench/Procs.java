@@ -110,6 +110,28 @@ final class Procs {
         return 0;
     }
 
+    /** Pss (shared pages divided among the processes sharing them) from smaps_rollup, in KiB, or 0. */
+    static long pssKiB(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps_rollup"))) {
+                if (line.startsWith("Pss:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    static long treePssKiB(ProcessHandle h) {
+        long sum = pssKiB(h.pid());
+        for (ProcessHandle d : h.descendants().toList()) {
+            sum += pssKiB(d.pid());
+        }
+        return sum;
+    }
+
     /** VmRSS of a process and all its descendants, in KiB. */
     static long treeRssKiB(ProcessHandle h) {
         long sum = rssKiB(h.pid());

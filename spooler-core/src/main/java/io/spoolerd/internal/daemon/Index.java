@@ -50,6 +50,8 @@ final class Index {
     private final Map<String, Entry> byName = new HashMap<>();
     private final TreeSet<Entry> ready = new TreeSet<>(BY_PRIORITY);
     private final TreeSet<Entry> waiting = new TreeSet<>(BY_TIME);
+    /** Entries per state, kept up to date on every change so status and ticks never walk the whole index. */
+    private final int[] stateCounts = new int[State.values().length];
 
     boolean contains(String name) {
         return byName.containsKey(name);
@@ -79,6 +81,7 @@ final class Index {
         Entry e = byName.remove(name);
         if (e != null) {
             unlink(e);
+            setState(e, null);
         }
     }
 
@@ -87,7 +90,7 @@ final class Index {
         promote(now);
         Entry e = ready.pollFirst();
         if (e != null) {
-            e.state = null; // between the queue and a claim: the caller decides what it becomes
+            setState(e, null); // between the queue and a claim: the caller decides what it becomes
         }
         return e;
     }
@@ -119,6 +122,7 @@ final class Index {
             Entry e = it.next();
             if (e.seen != scan) {
                 unlink(e);
+                setState(e, null);
                 it.remove();
             }
         }
@@ -126,6 +130,9 @@ final class Index {
 
     List<Entry> inState(State state) {
         List<Entry> out = new ArrayList<>();
+        if (stateCounts[state.ordinal()] == 0) {
+            return out;
+        }
         for (Entry e : byName.values()) {
             if (e.state == state) {
                 out.add(e);
@@ -139,12 +146,7 @@ final class Index {
         promote(now);
         Map<State, Integer> counts = new java.util.EnumMap<>(State.class);
         for (State s : State.values()) {
-            counts.put(s, 0);
-        }
-        for (Entry e : byName.values()) {
-            if (e.state != null) {
-                counts.merge(e.state, 1, Integer::sum);
-            }
+            counts.put(s, stateCounts[s.ordinal()]);
         }
         return counts;
     }
@@ -156,7 +158,7 @@ final class Index {
     private void promote(long now) {
         while (!waiting.isEmpty() && waiting.first().due <= now) {
             Entry e = waiting.pollFirst();
-            e.state = State.READY;
+            setState(e, State.READY);
             ready.add(e);
         }
     }
@@ -173,12 +175,22 @@ final class Index {
     }
 
     private void attach(Entry e, State state) {
-        e.state = state;
+        setState(e, state);
         if (state == State.READY) {
             ready.add(e);
         } else if (state == State.WAITING) {
             waiting.add(e);
         }
+    }
+
+    private void setState(Entry e, State state) {
+        if (e.state != null) {
+            stateCounts[e.state.ordinal()]--;
+        }
+        if (state != null) {
+            stateCounts[state.ordinal()]++;
+        }
+        e.state = state;
     }
 
     private void unlink(Entry e) {

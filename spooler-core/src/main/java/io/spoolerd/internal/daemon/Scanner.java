@@ -38,6 +38,11 @@ final class Scanner {
     private static final System.Logger LOG = Daemon.LOG;
     /** A full scan at least every this many ticks even when nothing says the directory changed. */
     static final int FULL_SCAN_EVERY = 10;
+    /**
+     * With file-system events working, full scans are only the safety net: spaced so that they take
+     * at most 1/SCAN_DUTY of the daemon's time (a million names take about a second to scan).
+     */
+    static final int SCAN_DUTY = 50;
     static final long MAX_BATCH_BYTES = 256L << 20;
 
     private final DaemonConfig config;
@@ -52,6 +57,8 @@ final class Scanner {
     private long scanNumber;
     private FileTime lastRootMtime;
     private int ticksSinceFull;
+    private long lastScanMillis;
+    private long lastScanAt;
 
     Scanner(DaemonConfig config, SpoolDirectory dir, Path myClaims, Index index, Outcomes outcomes) {
         this.config = config;
@@ -64,6 +71,8 @@ final class Scanner {
     void fullScan(long now) {
         scanNumber++;
         ticksSinceFull = 0;
+        lastScanAt = now;
+        long began = System.nanoTime();
         try {
             lastRootMtime = Files.getLastModifiedTime(dir.root(), LinkOption.NOFOLLOW_LINKS);
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir.root())) {
@@ -77,19 +86,31 @@ final class Scanner {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "cannot scan " + dir.root() + ": " + e);
         }
+        lastScanMillis = (System.nanoTime() - began) / 1_000_000;
     }
 
-    /** The periodic look: a full scan unless the directory provably did not change, then the pending bad files. */
+    /**
+     * The periodic look, then the pending bad files. Without file-system events: a full scan unless
+     * the directory provably did not change. With them, the events already told of every change
+     * (this daemon's own claims change the directory's mtime all the time while it drains), so a
+     * full scan is only the periodic safety net, and a long one is not repeated too soon.
+     */
     void tick(long now, boolean eventsWork) {
         ticksSinceFull++;
-        FileTime mtime = null;
-        try {
-            mtime = Files.getLastModifiedTime(dir.root(), LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.ERROR, "cannot read " + dir.root() + ": " + e);
-        }
-        if (!eventsWork || mtime == null || !mtime.equals(lastRootMtime) || ticksSinceFull >= FULL_SCAN_EVERY) {
-            fullScan(now);
+        if (eventsWork) {
+            if (ticksSinceFull >= FULL_SCAN_EVERY && now - lastScanAt >= SCAN_DUTY * lastScanMillis) {
+                fullScan(now);
+            }
+        } else {
+            FileTime mtime = null;
+            try {
+                mtime = Files.getLastModifiedTime(dir.root(), LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "cannot read " + dir.root() + ": " + e);
+            }
+            if (mtime == null || !mtime.equals(lastRootMtime) || ticksSinceFull >= FULL_SCAN_EVERY) {
+                fullScan(now);
+            }
         }
         for (Index.Entry e : index.inState(Index.State.PENDING_BAD)) {
             recheck(e.name, now);

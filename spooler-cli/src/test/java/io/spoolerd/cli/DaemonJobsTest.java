@@ -355,8 +355,8 @@ class DaemonJobsTest {
 
         awaitCondition(WAIT, () -> SpoolFiles.lines(runs).size() == 11, "the good jobs ran", daemon);
         Path bad = spool.resolve("bad");
-        awaitCondition(WAIT, () -> SpoolFiles.files(bad).size() == 4, "2 bad files and their reasons", daemon);
-        assertEquals(List.of("empty.json", "empty.json.reason", "garbage.json", "garbage.json.reason"), SpoolFiles.files(bad));
+        List<String> expected = List.of("empty.json", "empty.json.reason", "garbage.json", "garbage.json.reason");
+        awaitCondition(WAIT, () -> SpoolFiles.files(bad).equals(expected), "2 bad files and their reasons", daemon);
         assertEquals(new HashSet<>(ids), new HashSet<>(SpoolFiles.lines(runs)));
         assertEquals(List.of(), SpoolFiles.jobs(spool));
         assertTrue(Files.readString(bad.resolve("empty.json.reason")).contains("empty"), Files.readString(bad.resolve("empty.json.reason")));

@@ -264,22 +264,13 @@ final class Outcomes {
 
     /** Moves a file that is not a job into bad/ with a {@code .reason} next to it. */
     void toBad(Path file, String name, String reason) {
-        Path target;
         try {
-            target = dir.moveInto(file, dir.bad(), name);
+            Path target = dir.moveIntoWithReason(file, dir.bad(), name, (reason + "\n").getBytes(StandardCharsets.UTF_8));
+            LOG.log(System.Logger.Level.WARNING, "bad job file " + name + " moved to " + dir.root().relativize(target) + ": " + reason);
         } catch (NoSuchFileException e) {
-            return; // someone else moved it first
+            // someone else moved it first
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "could not move bad file " + name + " to bad/: " + e + " (" + reason + ")");
-            return;
-        }
-        try {
-            DurableWrite.write(dir.bad(), target.getFileName() + ".reason",
-                    (reason + "\n").getBytes(StandardCharsets.UTF_8), false, dir.modes());
-            LOG.log(System.Logger.Level.WARNING, "bad job file " + name + " moved to " + dir.root().relativize(target) + ": " + reason);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "bad job file " + name + " moved to " + dir.root().relativize(target) + ": " + reason
-                    + " (its .reason file could not be written: " + e + ")");
         }
     }
 

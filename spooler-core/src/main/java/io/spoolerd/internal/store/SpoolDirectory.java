@@ -287,6 +287,33 @@ public final class SpoolDirectory {
     }
 
     /**
+     * Moves {@code source} into {@code dir} as {@link #moveInto} does, with a {@code .reason} file
+     * next to it that is written first: a file never shows up there without its reason.
+     */
+    public Path moveIntoWithReason(Path source, Path dir, String name, byte[] reason) throws IOException {
+        modes.createDirectory(dir);
+        for (int n = 0; ; n++) {
+            Path target = dir.resolve(n == 0 ? name : suffixed(name, n));
+            Path sidecar = sidecar(target);
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) || Files.exists(sidecar, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            DurableWrite.write(dir, sidecar.getFileName().toString(), reason, false, modes);
+            boolean moved;
+            try {
+                moved = moveNoReplace(source, target);
+            } catch (IOException e) {
+                Files.deleteIfExists(sidecar);
+                throw e;
+            }
+            if (moved) {
+                return target;
+            }
+            Files.deleteIfExists(sidecar); // the name was taken meanwhile: its reason is not ours
+        }
+    }
+
+    /**
      * Renames {@code source} to {@code target} unless {@code target} exists; false then. A hard
      * link is the atomic "create if absent" (rename(2) would replace); where links are not
      * supported it falls back to a check and a rename.

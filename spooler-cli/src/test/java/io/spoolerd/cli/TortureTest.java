@@ -131,7 +131,7 @@ class TortureTest {
                     killDaemon(daemons[d]);
                 }
                 daemons[d] = startDaemon();
-            } else if (dice >= 30 && dice < 55 && (producers[p].printed() > 0 || anywhere)) {
+            } else if (dice >= 30 && dice < 45 && (producers[p].printed() > 0 || anywhere)) {
                 killProducer(producers[p]);
                 producers[p] = startProducer();
             } else {

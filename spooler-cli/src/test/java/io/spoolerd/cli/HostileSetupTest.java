@@ -107,37 +107,31 @@ class HostileSetupTest {
     }
 
     @Test
-    void anUnwritableFailedDirectoryKeepsTheJobClaimedAndTheMoveIsRetried() throws Exception {
-        DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2");
+    void unwritableFailedAndBadDirectoriesLoseNothingAndTheMovesHappenOnceTheyAreWritable() throws Exception {
+        DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2", "--bad-grace", "0.3");
         Path failed = spool.resolve("failed");
-        Runnable restore = makeUnwritable(failed);
+        Path bad = spool.resolve("bad");
+        Runnable restoreFailed = makeUnwritable(failed);
+        Runnable restoreBad = makeUnwritable(bad);
         String id = spoolAppend("fail");
+        SpoolFiles.drop(spool, "garbage.json", "not json at all");
 
+        // failed/: the job stays claimed, and the move is tried again every tick
         daemon.awaitLog("job " + id + " fail: task=append .*but cannot move it to failed/ .*tried again every tick", WAIT);
         awaitCondition(WAIT, () -> SpoolFiles.claims(spool).size() == 1, "the job to stay claimed", daemon);
+        // bad/: the file stays where it is
+        daemon.awaitLog("ERROR\\s+could not move bad file garbage.json to bad/", WAIT);
+        assertTrue(Files.exists(spool.resolve("garbage.json")), "left in place, not lost");
         assertStillServing(daemon);
         assertEquals(1, SpoolFiles.claims(spool).size(), "still claimed, not lost");
 
-        restore.run();
+        restoreFailed.run();
+        restoreBad.run();
         daemon.awaitLog("INFO\\s+job " + id + " moved to failed/\\S+ at last", WAIT);
         awaitCondition(WAIT, () -> SpoolFiles.jobs(failed).size() == 1 && SpoolFiles.claims(spool).isEmpty(), "the job in failed/", daemon);
         JsonNode job = SpoolFiles.readJson(SpoolFiles.onlyJob(failed));
         assertEquals(id, job.path("id").asText());
         assertEquals("fail", job.path("history").get(0).path("outcome").asText());
-    }
-
-    @Test
-    void anUnwritableBadDirectoryLeavesTheFileInPlaceUntilItCanBeMoved() throws Exception {
-        DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2", "--bad-grace", "0.3");
-        Path bad = spool.resolve("bad");
-        Runnable restore = makeUnwritable(bad);
-        SpoolFiles.drop(spool, "garbage.json", "not json at all");
-
-        daemon.awaitLog("ERROR\\s+could not move bad file garbage.json to bad/", WAIT);
-        assertTrue(Files.exists(spool.resolve("garbage.json")), "left in place, not lost");
-        assertStillServing(daemon);
-
-        restore.run();
         awaitCondition(WAIT, () -> Files.exists(bad.resolve("garbage.json")) && Files.exists(bad.resolve("garbage.json.reason")),
                 "garbage.json in bad/ once it is writable", daemon);
         daemon.awaitLog("WARN\\s+bad job file garbage.json moved to bad/garbage.json", WAIT);

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LeaseTest {
 
     static final Duration WAIT = Duration.ofSeconds(30);
-    static final long LEASE_MS = 3000;
+    static final long LEASE_MS = 2000;
     private static final Pattern DAEMON_ID = Pattern.compile("INFO\\s+spoolerd (\\S+) on ");
 
     @TempDir
@@ -92,16 +92,16 @@ class LeaseTest {
                 "needs unshare -p (root, util-linux) to put a daemon in its own PID namespace");
         String hold = "hold=echo \"$SPOOL_JOB_ID $SPOOL_ATTEMPT\" >> '" + runs + "'; [ \"$SPOOL_ATTEMPT\" = 1 ] && sleep 60; exit 0";
         DaemonProcess elsewhere = DaemonProcess.start(spool, List.of("unshare", "-p", "-f", "--mount-proc", "--kill-child"), Map.of(),
-                List.of("--processes", "1", "--frequency", "0.2", "--lease", "3", "--task", hold));
+                List.of("--processes", "1", "--frequency", "0.2", "--lease", "2", "--task", hold));
         elsewhere.awaitReady(1);
         String elsewhereId = matchGroup(elsewhere.awaitLog(DAEMON_ID, WAIT), DAEMON_ID);
         assertTrue(elsewhereId.contains("-1-"), "pid 1 in its own namespace: " + elsewhereId);
         String id = Spooler.open(spool).spool("hold", Map.of());
         awaitCondition(WAIT, () -> SpoolFiles.lines(runs).contains(id + " 1"), "the job to start in the namespaced daemon", elsewhere);
 
-        DaemonProcess here = DaemonProcess.startReady(spool, 1, "--frequency", "0.2", "--lease", "3", "--task", hold);
+        DaemonProcess here = DaemonProcess.startReady(spool, 1, "--frequency", "0.2", "--lease", "2", "--task", hold);
         // Both live: here must not touch the other's claim while it beats (a few of its own checks).
-        DaemonProcess.during(Duration.ofMillis(2500), () -> assertEquals(List.of(id + " 1"), SpoolFiles.lines(runs),
+        DaemonProcess.during(Duration.ofMillis(2 * LEASE_MS), () -> assertEquals(List.of(id + " 1"), SpoolFiles.lines(runs),
                 "the claim of a live daemon elsewhere was taken" + here.describe()));
         assertEquals(List.of(), here.logLines(0, Pattern.compile("is gone")));
 

@@ -131,7 +131,7 @@ class TortureTest {
                     killDaemon(daemons[d]);
                 }
                 daemons[d] = startDaemon();
-            } else if (dice >= 30 && dice < 55 && (producers[p].printed() > 0 || anywhere)) {
+            } else if (dice >= 30 && dice < 45 && (producers[p].printed() > 0 || anywhere)) {
                 killProducer(producers[p]);
                 producers[p] = startProducer();
             } else {
@@ -222,12 +222,13 @@ class TortureTest {
                 kills(), producerKills, daemonKills, daemonKillsWhileStopping, workerKills, kills() - chaosKills, chaosMillis,
                 allDaemons.size());
         System.out.printf("TortureTest: %d jobs accepted %s; %d runs (%d during the chaos), %d more than the outcomes ask for (repeats after crashes);"
-                        + " %d files in failed/ (%d ok/retry jobs among them, %d that never ran: attempts used up by crashes);"
+                        + " %d files in failed/ for %d jobs (%d ok/retry jobs among them, %d that never ran: attempts used up by"
+                        + " crashes);"
                         + " %d bad files as dropped;"
                         + " %d producer temp files left (ignored); drain %d ms; total %d s; seed %d%n",
                 jobs.size(), new java.util.TreeMap<>(perMode), ran.size(), ranDuringChaos, extraRuns,
-                failedIds.values().stream().mapToInt(Integer::intValue).sum(), okInFailed, failedUnrun, deliberatelyBad.size(), producerTemps,
-                drainMillis, totalSeconds, SEED);
+                failedIds.values().stream().mapToInt(Integer::intValue).sum(), failedIds.size(), okInFailed, failedUnrun,
+                deliberatelyBad.size(), producerTemps, drainMillis, totalSeconds, SEED);
     }
 
     // --- processes ---------------------------------------------------------------------------------

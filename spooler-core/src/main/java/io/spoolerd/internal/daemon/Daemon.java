@@ -67,6 +67,8 @@ public final class Daemon {
     private long nextSpawn;
     private int nextSlot;
     private DirectoryWatcher watcher;
+    /** The type of a network or cluster file system the spool directory is on, or null for a local one. */
+    private String sharedFileSystem;
     private long publishFailingSince = -1;
     private long lastPublishWarning;
 
@@ -113,6 +115,11 @@ public final class Daemon {
         }
         recoverDeadDaemons(config.clock.millis());
         watcher = DirectoryWatcher.start(dir.root(), events::add);
+        sharedFileSystem = sharedFileSystemType(dir.root());
+        if (sharedFileSystem != null) {
+            LOG.log(System.Logger.Level.INFO, "the spool directory is on " + sharedFileSystem + ": file events do not cover other hosts,"
+                    + " so the drop zone is scanned in full every " + DaemonConfig.seconds(config.frequency));
+        }
         scanner.fullScan(config.clock.millis());
         try {
             loop();
@@ -171,6 +178,23 @@ public final class Daemon {
         }
     }
 
+    /** The file-system type when it is one that other hosts may write to (NFS, CephFS, ...), else null. */
+    static String sharedFileSystemType(Path root) {
+        try {
+            String type = Files.getFileStore(root).type();
+            return isSharedType(type) ? type : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    static boolean isSharedType(String fileSystemType) {
+        String type = fileSystemType.toLowerCase(java.util.Locale.ROOT);
+        return type.startsWith("nfs") || type.equals("ceph") || type.equals("cifs") || type.startsWith("smb")
+                || type.equals("9p") || type.equals("glusterfs") || type.equals("lustre") || type.equals("gpfs")
+                || type.equals("ocfs2") || type.equals("gfs2") || type.equals("afs") || type.startsWith("fuse");
+    }
+
     /**
      * Each worker costs the daemon three pipes (more while it starts), and reading, scanning and
      * writing records need a few more: a small open-files limit shows up later as workers that
@@ -202,7 +226,9 @@ public final class Daemon {
             recreateSpoolDirectory();
         }
         outcomes.retryStuckMoves();
-        scanner.tick(now, watcher != null && watcher.healthy());
+        // On a shared file system inotify sees this host's changes only, and the directory's mtime may be cached:
+        // neither may stand in for a scan.
+        scanner.tick(now, watcher != null && watcher.healthy() && sharedFileSystem == null);
         if (now >= nextRecovery) {
             recoverDeadDaemons(now);
         }

@@ -10,7 +10,6 @@ import io.spoolerd.internal.store.JobNames;
 import io.spoolerd.internal.store.SpoolDirectory;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -479,13 +478,19 @@ final class Scanner {
         }
         try {
             Files.move(source, claim, StandardCopyOption.ATOMIC_MOVE);
-        } catch (NoSuchFileException e) {
-            index.remove(name);
-            return null;
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.ERROR, "cannot claim " + name + ": " + e);
-            index.putJob(name, entry.priority, now + config.frequency.toMillis(), now);
-            return null;
+            // Over NFS a rename retransmitted after a lost reply can report an error (often "no such file") to the
+            // client whose first try went through: the claim is there, so it is ours. Nobody else renames into it.
+            if (!Files.exists(claim, LinkOption.NOFOLLOW_LINKS)) {
+                if (e instanceof NoSuchFileException) {
+                    index.remove(name); // another daemon was faster
+                } else {
+                    long retry = Math.max(1000, 5 * config.frequency.toMillis());
+                    LOG.log(System.Logger.Level.ERROR, "cannot claim " + name + ": " + e + "; tried again in " + retry + " ms");
+                    index.putJob(name, entry.priority, now + retry, now);
+                }
+                return null;
+            }
         }
         JobFile job;
         try {

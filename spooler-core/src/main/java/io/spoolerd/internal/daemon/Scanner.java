@@ -96,10 +96,10 @@ final class Scanner {
      */
     void tick(long now, boolean eventsWork) {
         ticksSinceFull++;
-        if (eventsWork) {
-            if (ticksSinceFull >= FULL_SCAN_EVERY && now - lastScanAt >= SCAN_DUTY * lastScanMillis) {
-                fullScan(now);
-            }
+        if (!eventsWork) {
+            // No events, or events that miss other hosts' changes and an mtime that may be cached (NFS):
+            // the scan is the only way to see new files, so it runs every tick.
+            fullScan(now);
         } else {
             FileTime mtime = null;
             try {
@@ -107,7 +107,10 @@ final class Scanner {
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.ERROR, "cannot read " + dir.root() + ": " + e);
             }
-            if (mtime == null || !mtime.equals(lastRootMtime) || ticksSinceFull >= FULL_SCAN_EVERY) {
+            boolean due = mtime == null || !mtime.equals(lastRootMtime) || ticksSinceFull >= FULL_SCAN_EVERY;
+            // Events already told us about each change; the scan is a safety net, so it may take at
+            // most 1/SCAN_DUTY of the time (a drain changes the mtime every tick, a million names take a second).
+            if (due && now - lastScanAt >= SCAN_DUTY * lastScanMillis) {
                 fullScan(now);
             }
         }

@@ -106,9 +106,11 @@ class LeaseTest {
         assertEquals(List.of(), here.logLines(0, Pattern.compile("is gone")));
 
         elsewhere.kill9();
+        // Read at once: one lease later the daemon here may have returned the claim and removed the record.
+        // A heartbeat written after this read (while the kill lands) only makes the checks below weaker, never wrong.
+        long lastBeat = SpoolFiles.readJson(record(elsewhereId)).path("heartbeat").asLong();
         elsewhere.awaitExit(WAIT);
         awaitCondition(WAIT, () -> elsewhere.survivors().isEmpty(), "the namespace's processes to die with it", elsewhere);
-        long lastBeat = SpoolFiles.readJson(record(elsewhereId)).path("heartbeat").asLong();
 
         awaitCondition(WAIT, () -> SpoolFiles.lines(runs).contains(id + " 2"), "the job to run again here", here);
         long ranAt = System.currentTimeMillis();

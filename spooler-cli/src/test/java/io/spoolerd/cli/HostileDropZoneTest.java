@@ -15,7 +15,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -283,7 +282,7 @@ class HostileDropZoneTest {
     @Test
     void aNameThatIsNotValidUtf8IsReported() throws Exception {
         // bytes Java cannot name: the daemon cannot open or move it, but says so (once) and carries on
-        assertTrue(run("sh", "-c", "printf '{}' > \"$1/$(printf 'bad\\377name.json')\"", "sh", spool.toString()));
+        assertTrue(Shell.succeeds("sh", "-c", "printf '{}' > \"$1/$(printf 'bad\\377name.json')\"", "sh", spool.toString()));
         daemon.awaitLog("WARN\\s+bad.name\\.json in the drop zone has a name that is not valid in the file-name charset", WAIT);
         assertStillServing();
         assertEquals(1, daemon.logLines(0, Pattern.compile("name that is not valid in the file-name charset")).size(), "reported once");
@@ -292,18 +291,10 @@ class HostileDropZoneTest {
     // --- helpers -------------------------------------------------------------------------------------
 
     static Path mkfifo(Path path) throws Exception {
-        assertTrue(run("mkfifo", path.toString()), "mkfifo " + path);
+        assertTrue(Shell.succeeds("mkfifo", path.toString()), "mkfifo " + path);
         return path;
     }
 
-    static boolean run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return false;
-        }
-        return p.exitValue() == 0;
-    }
 
     /** The resident set size of a process, from /proc. */
     static long rssKb(long pid) throws IOException {

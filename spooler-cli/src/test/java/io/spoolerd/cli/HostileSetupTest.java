@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,7 +56,7 @@ class HostileSetupTest {
     @org.junit.jupiter.api.AfterEach
     void mutableAgain() throws Exception {
         for (Path p : immutable) {
-            run("chattr", "-i", p.toString()); // or the temp dir cannot be deleted
+            Shell.succeeds("chattr", "-i", p.toString()); // or the temp dir cannot be deleted
         }
     }
 
@@ -96,7 +95,7 @@ class HostileSetupTest {
     void aSpoolDirectoryRemovedWhileRunningIsCreatedAgain() throws Exception {
         DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2");
         assertStillServing(daemon);
-        run("rm", "-rf", spool.toString());
+        Shell.succeeds("rm", "-rf", spool.toString());
 
         daemon.awaitLog("ERROR\\s+the spool directory " + Pattern.quote(tmp.toRealPath().resolve("spool").toString())
                 + " disappeared; creating it again", WAIT);
@@ -141,7 +140,7 @@ class HostileSetupTest {
     @Test
     void anUnreadableFileIsReportedAndMovedToBad() throws Exception {
         assumeTrue(ROOT, "needs root, to run the daemon as another user (setpriv)");
-        assumeTrue(run("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "true"), "needs setpriv (util-linux)");
+        assumeTrue(Shell.succeeds("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "true"), "needs setpriv (util-linux)");
         // As root the daemon could read anything: run it as nobody, on a spool directory nobody owns.
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
         UserPrincipal nobody = tmp.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
@@ -194,11 +193,11 @@ class HostileSetupTest {
      * else the directory is swapped for a regular file (moves into it fail as well). Returns the undo.
      */
     private Runnable makeUnwritable(Path dir) throws Exception {
-        if (ROOT && run("chattr", "+i", dir.toString())) {
+        if (ROOT && Shell.succeeds("chattr", "+i", dir.toString())) {
             immutable.add(dir);
             return () -> {
                 try {
-                    assertTrue(run("chattr", "-i", dir.toString()));
+                    assertTrue(Shell.succeeds("chattr", "-i", dir.toString()));
                 } catch (Exception e) {
                     throw new AssertionError(e);
                 }
@@ -240,13 +239,13 @@ class HostileSetupTest {
                         }
                     }
                 }
-                run("chmod", "-R", "a+rX", copy.toString());
+                Shell.succeeds("chmod", "-R", "a+rX", copy.toString());
                 entries.add(copy.toString());
             } else {
                 entries.add(entry);
             }
         }
-        run("chmod", "a+rx", copies.toString());
+        Shell.succeeds("chmod", "a+rx", copies.toString());
         return String.join(File.pathSeparator, entries);
     }
 
@@ -258,17 +257,4 @@ class HostileSetupTest {
         return mode;
     }
 
-    static boolean run(String... command) throws Exception {
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        } catch (IOException e) {
-            return false;
-        }
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return false;
-        }
-        return p.exitValue() == 0;
-    }
 }

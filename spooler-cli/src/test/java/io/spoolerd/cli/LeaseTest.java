@@ -17,7 +17,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
@@ -88,7 +87,7 @@ class LeaseTest {
 
     @Test
     void aDaemonInAnotherPidNamespaceKilledHasItsClaimReturnedOnlyAfterItsLease() throws Exception {
-        assumeTrue(run("unshare", "-p", "-f", "--mount-proc", "--kill-child", "true"),
+        assumeTrue(Shell.succeeds("unshare", "-p", "-f", "--mount-proc", "--kill-child", "true"),
                 "needs unshare -p (root, util-linux) to put a daemon in its own PID namespace");
         String hold = "hold=echo \"$SPOOL_JOB_ID $SPOOL_ATTEMPT\" >> '" + runs + "'; [ \"$SPOOL_ATTEMPT\" = 1 ] && sleep 60; exit 0";
         DaemonProcess elsewhere = DaemonProcess.start(spool, List.of("unshare", "-p", "-f", "--mount-proc", "--kill-child"), Map.of(),
@@ -157,16 +156,4 @@ class LeaseTest {
         return m.group(1);
     }
 
-    private static boolean run(String... command) throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return false;
-            }
-            return p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        }
-    }
 }

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.regex.Matcher;
@@ -56,7 +55,7 @@ class ResourceFaultTest {
     void unmount() throws Exception {
         DaemonProcess.closeAll(); // before the unmount: the daemon has files open there
         if (mounted != null) {
-            run("umount", "-l", mounted.toString());
+            Shell.succeeds("umount", "-l", mounted.toString());
         }
     }
 
@@ -64,7 +63,7 @@ class ResourceFaultTest {
     void aFullDiskLosesNothingSaysSoAndRecovers() throws Exception {
         assumeTrue(ROOT, "needs root to mount a small tmpfs");
         Path disk = Files.createDirectory(tmp.resolve("small"));
-        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "spoolerd-test", disk.toString()), "mount -t tmpfs not allowed");
+        assumeTrue(Shell.succeeds("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "spoolerd-test", disk.toString()), "mount -t tmpfs not allowed");
         mounted = disk;
         Path spool = disk.resolve("spool");
         Spooler spooler = Spooler.open(spool);
@@ -177,7 +176,7 @@ class ResourceFaultTest {
 
     @Test
     void runningOutOfFileDescriptorsLosesNothingAndRecovers() throws Exception {
-        assumeTrue(run("prlimit", "--version"), "needs prlimit (util-linux)");
+        assumeTrue(Shell.succeeds("prlimit", "--version"), "needs prlimit (util-linux)");
         Path spool = tmp.resolve("spool");
         DaemonProcess daemon = DaemonProcess.startReady(spool, 2, "--frequency", "0.2");
         // Warm up: on the test class path every class is its own file, which a JVM without descriptors cannot load
@@ -193,7 +192,7 @@ class ResourceFaultTest {
         }
         String softBefore = softNofile(pid);
         // the soft limit only: lowering the hard one could not be undone without CAP_SYS_RESOURCE
-        assertTrue(run("prlimit", "--pid", Long.toString(pid), "--nofile=" + open + ":"), "prlimit --pid");
+        assertTrue(Shell.succeeds("prlimit", "--pid", Long.toString(pid), "--nofile=" + open + ":"), "prlimit --pid");
         int mark = daemon.mark();
         Spooler spooler = Spooler.open(spool);
         List<String> ids = new ArrayList<>();
@@ -213,7 +212,7 @@ class ResourceFaultTest {
                     || SpoolFiles.claims(spool).stream().anyMatch(p -> p.getFileName().toString().equals(id + ".json")), id + " is somewhere");
         }
 
-        assertTrue(run("prlimit", "--pid", Long.toString(pid), "--nofile=" + softBefore + ":"), "prlimit --pid");
+        assertTrue(Shell.succeeds("prlimit", "--pid", Long.toString(pid), "--nofile=" + softBefore + ":"), "prlimit --pid");
         awaitCondition(WAIT, () -> SpoolFiles.lines(runs).containsAll(ids) && SpoolFiles.jobs(spool).isEmpty()
                 && SpoolFiles.claims(spool).isEmpty(), "every job to run once descriptors are back", daemon);
         daemon.awaitWorkers(2, WAIT);
@@ -252,17 +251,4 @@ class ResourceFaultTest {
         throw new AssertionError("the small disk took 400 MB");
     }
 
-    static boolean run(String... command) throws Exception {
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        } catch (IOException e) {
-            return false;
-        }
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return false;
-        }
-        return p.exitValue() == 0;
-    }
 }

@@ -307,8 +307,7 @@ public final class Daemon {
             }
         }
         if (!started && !stopping) {
-            startFailures++;
-            long backoff = Math.min(30_000, 500L << Math.min(6, startFailures - 1));
+            long backoff = startFailed();
             nextSpawn = now + backoff;
             LOG.log(System.Logger.Level.ERROR, "worker " + w.pid() + " exited with code " + x.exitCode()
                     + " before it was ready (check --classpath and --worker-jvm-opts); next start in " + backoff + " ms");
@@ -344,12 +343,17 @@ public final class Daemon {
                 Worker w = Worker.start(nextSlot++, config, dir.root(), events::add);
                 workers.add(w);
             } catch (IOException e) {
-                startFailures++;
-                nextSpawn = now + Math.min(30_000, 500L << Math.min(6, startFailures - 1));
+                nextSpawn = now + startFailed();
                 LOG.log(System.Logger.Level.ERROR, "cannot start a worker process: " + e.getMessage());
                 return;
             }
         }
+    }
+
+    /** One more worker failed to start: the delay before the next try, 0.5 s doubling up to 30 s. */
+    private long startFailed() {
+        startFailures++;
+        return Math.min(30_000, 500L << Math.min(6, startFailures - 1));
     }
 
     private long nextHarakiri() {

@@ -454,11 +454,8 @@ final class Scanner {
     }
 
     private static void fsync(Path file) throws IOException {
-        if (file.getFileSystem() != java.nio.file.FileSystems.getDefault()) {
-            return;
-        }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ch.force(true);
+        try {
+            DurableWrite.fsync(file);
         } catch (NoSuchFileException e) {
             // already run and deleted by another daemon: nothing left to make durable
         }

@@ -55,10 +55,15 @@ public final class DurableWrite {
 
     /** Makes renames and creations in {@code dir} survive a power loss. A no-op off the default file system. */
     public static void fsyncDirectory(Path dir) throws IOException {
-        if (dir.getFileSystem() != FileSystems.getDefault()) {
+        fsync(dir);
+    }
+
+    /** fsync of a file or directory that is already written. A no-op off the default file system. */
+    public static void fsync(Path path) throws IOException {
+        if (path.getFileSystem() != FileSystems.getDefault()) {
             return; // Jimfs and friends have no durability to ask for
         }
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             ch.force(true);
         }
     }

@@ -1,5 +1,6 @@
 package io.spoolerd.cli;
 
+import io.spoolerd.internal.Threads;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -8,6 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -16,11 +21,15 @@ import java.util.logging.Logger;
 /**
  * Sends the core's {@code System.Logger} output (java.util.logging underneath) to stdout or a
  * file, one line a record: {@code 2026-11-24T22:31:59.123Z INFO message}, or one JSON object a
- * line with {@code --log-format json}. Flushed per line, so journald and {@code tail -f} see it at once.
+ * line with {@code --log-format json}. A warning or error is flushed at once; other lines within
+ * {@link #FLUSH_DELAY_MILLIS}, so that a drain's line per job costs a write per many jobs, and
+ * journald and {@code tail -f} still see each line at once to the eye. The JVM's exit flushes.
  */
 final class LogSetup {
 
     enum Format { TEXT, JSON }
+
+    static final long FLUSH_DELAY_MILLIS = 10;
 
     private LogSetup() {}
 
@@ -33,6 +42,8 @@ final class LogSetup {
             root.removeHandler(h);
         }
         root.setLevel(Level.INFO);
+        ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> Threads.daemon("log-flush", r));
+        AtomicBoolean flushScheduled = new AtomicBoolean();
         root.addHandler(new Handler() {
             @Override
             public void publish(LogRecord r) {
@@ -42,18 +53,29 @@ final class LogSetup {
                 String line = format == Format.JSON ? json(r) : text(r);
                 synchronized (print) {
                     print.println(line);
-                    print.flush();
+                    if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                        print.flush();
+                        return;
+                    }
+                }
+                if (flushScheduled.compareAndSet(false, true)) {
+                    flusher.schedule(() -> {
+                        flushScheduled.set(false);
+                        flush();
+                    }, FLUSH_DELAY_MILLIS, TimeUnit.MILLISECONDS);
                 }
             }
 
             @Override
             public void flush() {
-                print.flush();
+                synchronized (print) {
+                    print.flush();
+                }
             }
 
             @Override
             public void close() {
-                print.flush();
+                flush();
             }
         });
     }

@@ -6,9 +6,15 @@ public final class Threads {
     private Threads() {}
 
     public static Thread start(String name, Runnable body) {
+        Thread t = daemon(name, body);
+        t.start();
+        return t;
+    }
+
+    /** A named daemon thread, not started: for thread factories. */
+    public static Thread daemon(String name, Runnable body) {
         Thread t = new Thread(body, name);
         t.setDaemon(true);
-        t.start();
         return t;
     }
 }

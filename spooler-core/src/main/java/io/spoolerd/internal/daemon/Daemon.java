@@ -17,7 +17,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -25,9 +27,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The daemon: one thread owns all scheduling state and reacts to events (file-system changes,
- * worker messages, timers, stop). It finds due jobs, claims each by an atomic rename into its own
- * claims directory, hands it to an idle worker process and applies the outcome to the directory.
- * It never runs task code.
+ * worker messages, timers, stop). It finds due jobs and names them to worker processes, which
+ * claim each by an atomic rename into this daemon's claims directory and run it; the daemon then
+ * applies the outcome to the directory. It never runs task code.
+ *
+ * <p>A free worker gets one job at once. While more jobs are ready than workers are free, a worker
+ * whose jobs have been short gets several per message (about {@link #BATCH_TARGET_MICROS} of work,
+ * at most {@link #MAX_BATCH}), so a drain costs a message per batch, not per job, and the file work
+ * is spread over the workers. A job whose task turns out long holds up at most that batch.
  */
 public final class Daemon {
 
@@ -38,10 +45,15 @@ public final class Daemon {
 
     record Stop() implements Event {}
 
-    record FilesChanged(List<String> names, boolean overflow) implements Event {}
+    /** Names that changed in the drop zone; {@code gone}: those whose last event was a removal or a move away. */
+    record FilesChanged(List<String> names, Set<String> gone, boolean overflow) implements Event {}
 
-    /** A job claimed by this daemon and handed to a worker. */
+    /** A job claimed for this daemon, with its parsed content: what an outcome is applied to. */
     record Running(String name, Path claim, JobFile job, String id, int attempt, long startedMillis) {}
+
+    /** The work a batch of jobs should amount to, by the recent average duration of a job here. */
+    static final long BATCH_TARGET_MICROS = 5_000;
+    static final int MAX_BATCH = 64;
 
     private final DaemonConfig config;
     private final SpoolDirectory dir;
@@ -55,6 +67,10 @@ public final class Daemon {
     private final Scanner scanner;
     private final Outcomes outcomes;
     private Set<String> knownTasks = Set.of();
+    /** Names handed to workers and not reported back: a second job of the same name must wait. */
+    private final Set<String> assignedNames = new HashSet<>();
+    /** Moving average of how long a job here runs, for the batch size; starts high: one job at a time. */
+    private long averageJobMicros = BATCH_TARGET_MICROS;
     private final long startedMillis;
 
     private boolean stopping;
@@ -242,7 +258,7 @@ public final class Daemon {
             if (f.overflow()) {
                 scanner.fullScan(now);
             } else {
-                scanner.changed(f.names(), now);
+                scanner.changed(f.names(), f.gone(), now);
             }
         } else if (event instanceof Worker.Ready r) {
             if (knownTasks.isEmpty()) {
@@ -262,6 +278,8 @@ public final class Daemon {
             p.worker().total = p.total();
             p.worker().progressMessage = p.message();
             statusDirty = true;
+        } else if (event instanceof Worker.Started st) {
+            onStarted(st, now);
         } else if (event instanceof Worker.Child c) {
             c.worker().childPid = c.pid();
         } else if (event instanceof Worker.Result r) {
@@ -271,41 +289,84 @@ public final class Daemon {
         }
     }
 
+    private void onStarted(Worker.Started st, long now) {
+        Worker.Assignment a = find(st.worker(), st.name());
+        if (a != null) {
+            a.startedMillis = now;
+            a.id = st.id();
+            a.task = st.task();
+            a.attempt = st.attempt();
+            statusDirty = true;
+        }
+    }
+
     private void onResult(Worker.Result r, long now) {
         Worker w = r.worker();
-        Running job = w.running;
-        if (job == null) {
+        Worker.Assignment a = find(w, r.name());
+        if (a == null) {
+            LOG.log(System.Logger.Level.WARNING, "worker " + w.pid() + " reported job file " + r.name() + ", which it was not given");
             return;
         }
-        w.running = null;
-        w.state = Worker.State.IDLE;
-        w.jobsRun++;
+        w.assigned.remove(a);
+        assignedNames.remove(a.name);
         w.childPid = -1;
+        w.done = 0;
+        w.total = 0;
+        w.progressMessage = null;
         statusDirty = true;
-        outcomes.apply(job, r.outcome(), r.delayMillis(), r.error(), now);
-        if (stopping || (config.maxTasks > 0 && w.jobsRun >= config.maxTasks)) {
+        if (r.id() != null) {
+            w.jobsRun++;
+            averageJobMicros += (r.durationMicros() - averageJobMicros) / 8;
+            outcomes.finished(r, now);
+        } else {
+            scanner.notRun(r.name(), a.priority, r.outcome(), r.error(), r.dueMillis(), now);
+        }
+        if (w.assigned.isEmpty() && w.state == Worker.State.BUSY) {
+            w.state = Worker.State.IDLE;
+        }
+        if (w.assigned.isEmpty() && (stopping || (config.maxTasks > 0 && w.jobsRun >= config.maxTasks))) {
             w.retire();
         }
+    }
+
+    /** The assignment of that name, normally the worker's first. */
+    private static Worker.Assignment find(Worker w, String name) {
+        for (Worker.Assignment a : w.assigned) {
+            if (a.name.equals(name)) {
+                return a;
+            }
+        }
+        return null;
     }
 
     private void onExit(Worker.Exited x, long now) {
         Worker w = x.worker();
         workers.remove(w);
         statusDirty = true;
-        Running job = w.running;
         boolean started = w.state != Worker.State.STARTING;
         w.state = Worker.State.GONE;
-        if (job != null) {
-            w.running = null;
+        for (Worker.Assignment a : w.assigned) {
+            assignedNames.remove(a.name);
+            if (!Files.exists(myClaims.resolve(a.name), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                // Never claimed: still in the drop zone (or taken by another daemon) and indexed again. Or it ran
+                // to its end and the worker deleted it before it could report.
+                if (a.started()) {
+                    LOG.log(System.Logger.Level.WARNING, "worker " + w.pid() + " died after job " + a.id
+                            + " finished, before it reported the outcome");
+                }
+                scanner.changed(List.of(a.name), Set.of(), now);
+                continue;
+            }
             if (w.killedForStop) {
-                outcomes.returnToQueue(job, now);
+                outcomes.returnToQueue(a.name, a.id != null ? a.id : a.name, now);
             } else {
                 String why = w.killedBecause != null ? w.killedBecause
                         : "worker " + w.pid() + " died (exit code " + x.exitCode() + ")";
-                LOG.log(System.Logger.Level.WARNING, "worker " + w.pid() + " running job " + job.id() + ": " + why);
-                outcomes.apply(job, "error", null, why, now);
+                LOG.log(System.Logger.Level.WARNING, "worker " + w.pid() + " running job " + (a.id != null ? a.id : a.name) + ": " + why);
+                outcomes.died(a.name, a.started() ? a.startedMillis : now, why, now);
             }
         }
+        w.assigned.clear();
         if (!started && !stopping) {
             long backoff = startFailed();
             nextSpawn = now + backoff;
@@ -314,33 +375,75 @@ public final class Daemon {
         }
     }
 
+    /**
+     * Hands ready jobs to workers: first one to each free worker, then, while jobs are left, more to
+     * workers whose queue has run down to half a batch. One message per worker.
+     */
     private void dispatch(long now) {
-        for (Worker w : workers) {
-            if (w.state != Worker.State.IDLE) {
-                continue;
-            }
-            Running job = null;
-            while (job == null) {
-                Index.Entry next = index.pollReady(now);
-                if (next == null) {
-                    return;
+        int batch = batchSize();
+        Map<Worker, List<Worker.Assignment>> give = new LinkedHashMap<>();
+        for (int pass = 0; pass < 2; pass++) {
+            for (Worker w : workers) {
+                if (w.state != Worker.State.IDLE && w.state != Worker.State.BUSY) {
+                    continue;
                 }
-                job = scanner.claim(next, now, knownTasks);
+                List<Worker.Assignment> mine = give.computeIfAbsent(w, k -> new ArrayList<>());
+                int queued = w.assigned.size() + mine.size();
+                int room = pass == 0 ? (queued == 0 ? 1 : 0) : (queued <= batch / 2 ? batch - queued : 0);
+                if (config.maxTasks > 0) {
+                    room = Math.min(room, config.maxTasks - w.jobsRun - queued);
+                }
+                while (room-- > 0) {
+                    Worker.Assignment a = nextReady(now);
+                    if (a == null) {
+                        pass = 2;
+                        break;
+                    }
+                    mine.add(a);
+                }
+            }
+        }
+        give.forEach((w, jobs) -> {
+            if (jobs.isEmpty()) {
+                return;
             }
             try {
-                w.run(job);
+                w.assign(jobs, now);
             } catch (IOException e) {
-                // The worker is dying; its exit event returns the job.
-                LOG.log(System.Logger.Level.WARNING, "could not hand job " + job.id() + " to worker " + w.pid() + ": " + e.getMessage());
+                // The worker is dying; its exit event finds these jobs unclaimed in the drop zone.
+                LOG.log(System.Logger.Level.WARNING, "could not hand " + jobs.size() + " job(s) to worker " + w.pid() + ": " + e.getMessage());
             }
             statusDirty = true;
+        });
+    }
+
+    /** How many jobs one message may carry: about BATCH_TARGET_MICROS of work by the recent average. */
+    private int batchSize() {
+        return (int) Math.max(1, Math.min(MAX_BATCH, BATCH_TARGET_MICROS / Math.max(1, averageJobMicros)));
+    }
+
+    /** The next ready job whose name is free in this daemon's claims directory, or null. */
+    private Worker.Assignment nextReady(long now) {
+        while (true) {
+            Index.Entry next = index.pollReady(now);
+            if (next == null) {
+                return null;
+            }
+            if (assignedNames.contains(next.name) || outcomes.holds(next.name)) {
+                // A job of the same name is running or held here; claiming would replace its claim (rename(2)).
+                index.putJob(next.name, next.priority, now + config.frequency.toMillis(), now);
+                continue;
+            }
+            index.remove(next.name); // a worker claims it now; what it reports decides whether it comes back
+            assignedNames.add(next.name);
+            return new Worker.Assignment(next.name, next.priority);
         }
     }
 
     private void spawnWorkers(long now) {
         while (workers.size() < config.processes && now >= nextSpawn) {
             try {
-                Worker w = Worker.start(nextSlot++, config, dir.root(), events::add);
+                Worker w = Worker.start(nextSlot++, config, dir.root(), myClaims, events::add);
                 workers.add(w);
             } catch (IOException e) {
                 nextSpawn = now + startFailed();
@@ -362,8 +465,9 @@ public final class Daemon {
         }
         long next = Long.MAX_VALUE;
         for (Worker w : workers) {
-            if (w.running != null && w.killedBecause == null) {
-                next = Math.min(next, w.running.startedMillis() + config.harakiri.toMillis());
+            Worker.Assignment running = w.running();
+            if (running != null && w.killedBecause == null) {
+                next = Math.min(next, running.startedMillis + config.harakiri.toMillis());
             }
         }
         return next;
@@ -374,8 +478,9 @@ public final class Daemon {
             return;
         }
         for (Worker w : workers) {
-            if (w.running != null && w.killedBecause == null && now >= w.running.startedMillis() + config.harakiri.toMillis()) {
-                LOG.log(System.Logger.Level.WARNING, "harakiri: job " + w.running.id() + " ran longer than "
+            Worker.Assignment running = w.running();
+            if (running != null && w.killedBecause == null && now >= running.startedMillis + config.harakiri.toMillis()) {
+                LOG.log(System.Logger.Level.WARNING, "harakiri: job " + running.id + " ran longer than "
                         + DaemonConfig.seconds(config.harakiri) + ", killing worker " + w.pid());
                 w.kill("harakiri: killed after " + DaemonConfig.seconds(config.harakiri));
             }
@@ -516,10 +621,10 @@ public final class Daemon {
         for (Worker w : workers) {
             ObjectNode n = ws.addObject().put("pid", w.pid()).put("state", w.state.name().toLowerCase(java.util.Locale.ROOT))
                     .put("jobs_run", w.jobsRun);
-            Running job = w.running;
+            Worker.Assignment job = w.running();
             if (job != null) {
-                n.put("job_id", job.id()).put("task", job.job().task()).put("attempt", job.attempt())
-                        .put("started", job.startedMillis()).put("file", job.name());
+                n.put("job_id", job.id).put("task", job.task).put("attempt", job.attempt)
+                        .put("started", job.startedMillis).put("file", job.name);
                 if (w.total > 0 || w.progressMessage != null) {
                     n.putObject("progress").put("done", w.done).put("total", w.total).put("message", w.progressMessage);
                 }

@@ -9,7 +9,9 @@ import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -50,21 +52,28 @@ final class DirectoryWatcher implements AutoCloseable {
             while (true) {
                 WatchKey key = service.take();
                 List<String> names = new ArrayList<>();
+                Set<String> gone = new HashSet<>();
                 boolean overflow = false;
                 for (WatchEvent<?> event : key.pollEvents()) {
                     if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
                         overflow = true;
                     } else if (event.context() instanceof Path p) {
-                        names.add(p.toString());
+                        String name = p.toString();
+                        names.add(name);
+                        if (event.kind() == StandardWatchEventKinds.ENTRY_DELETE) {
+                            gone.add(name);
+                        } else {
+                            gone.remove(name);
+                        }
                     }
                 }
                 if (!key.reset()) {
                     healthy = false;
                     Daemon.LOG.log(System.Logger.Level.ERROR, "the drop zone is no longer watchable (removed?); polling only");
-                    sink.accept(new Daemon.FilesChanged(List.of(), true));
+                    sink.accept(new Daemon.FilesChanged(List.of(), Set.of(), true));
                     return;
                 }
-                sink.accept(new Daemon.FilesChanged(names, overflow));
+                sink.accept(new Daemon.FilesChanged(names, gone, overflow));
             }
         } catch (InterruptedException | ClosedWatchServiceException e) {
             healthy = false;

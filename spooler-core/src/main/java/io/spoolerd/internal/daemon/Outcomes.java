@@ -49,6 +49,77 @@ final class Outcomes {
         this.index = index;
     }
 
+    /**
+     * A job a worker ran. The common case costs no file work here: an ok job's claim was deleted by
+     * the worker. Anything else is applied to the claim, which is read for it.
+     */
+    void finished(Worker.Result r, long now) {
+        long duration = r.durationMicros() / 1000;
+        if (r.outcome().equals("ok") && !config.keepDone) {
+            if (!r.deleted()) {
+                try {
+                    Files.deleteIfExists(myClaims.resolve(r.name()));
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.ERROR, "job " + r.id() + ": could not delete its claim after ok: " + e
+                            + "; it stays in " + myClaims + " and runs again after a restart");
+                }
+            }
+            log(r.id(), r.task(), r.attempt(), "ok", duration, null, "");
+            return;
+        }
+        Daemon.Running job = load(r.name(), now - duration, now);
+        if (job != null) {
+            apply(job, r.outcome(), r.delayMillis(), r.error(), now);
+        }
+    }
+
+    /** A claimed job whose worker died (or was killed) under it: an attempt that ended in error. */
+    void died(String name, long startedMillis, String why, long now) {
+        Daemon.Running job = load(name, startedMillis, now);
+        if (job != null) {
+            apply(job, "error", null, why, now);
+        }
+    }
+
+    /**
+     * A claimed job read back for its outcome; null when it cannot be (then it is back in the drop
+     * zone for the scan to judge, or left claimed for recovery when not even that works).
+     */
+    private Daemon.Running load(String name, long startedMillis, long now) {
+        Path claim = myClaims.resolve(name);
+        try {
+            JobFile job = JobCodec.parse(JobFiles.read(claim, config.maxJobBytes), name);
+            return new Daemon.Running(name, claim, job, job.idOr(name), job.attempts() + 1, startedMillis);
+        } catch (NoSuchFileException e) {
+            LOG.log(System.Logger.Level.ERROR, "job file " + name + " vanished from " + myClaims + " before its outcome was recorded");
+        } catch (IOException | InvalidJobException e) {
+            LOG.log(System.Logger.Level.ERROR, "job file " + name + " cannot be read back for its outcome: " + e.getMessage()
+                    + "; it goes back to the queue as it is");
+            try {
+                backToQueue(claim, name);
+            } catch (IOException again) {
+                LOG.log(System.Logger.Level.ERROR, "could not return " + name + " to the queue: " + again
+                        + "; it stays in " + myClaims + " and is returned when a daemon next starts");
+            }
+        }
+        return null;
+    }
+
+    /** Whether a job of this name is held in this daemon's claims directory for a later move. */
+    boolean holds(String name) {
+        for (PendingRetry r : pendingRetries) {
+            if (r.claim().getFileName().toString().equals(name)) {
+                return true;
+            }
+        }
+        for (StuckMove m : stuck) {
+            if (m.claim().getFileName().toString().equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** {@code outcome} is ok, retry, error, fail or ignore, as the worker protocol says. */
     void apply(Daemon.Running job, String outcome, Long delayMillis, String error, long now) {
         long duration = now - job.startedMillis();
@@ -82,12 +153,12 @@ final class Outcomes {
     }
 
     /** A job stopped by a daemon shutdown: back to the queue as it was, no attempt counted. */
-    void returnToQueue(Daemon.Running job, long now) {
+    void returnToQueue(String name, String id, long now) {
         try {
-            backToQueue(job.claim(), job.name());
-            LOG.log(System.Logger.Level.INFO, "job " + job.id() + " returned to the queue (daemon stopping), attempt not counted");
+            backToQueue(myClaims.resolve(name), name);
+            LOG.log(System.Logger.Level.INFO, "job " + id + " returned to the queue (daemon stopping), attempt not counted");
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.ERROR, "job " + job.id() + ": could not return it to the queue: " + e
+            LOG.log(System.Logger.Level.ERROR, "job " + id + ": could not return it to the queue: " + e
                     + "; it stays in " + myClaims + " and is returned when a daemon next starts");
         }
     }
@@ -287,8 +358,12 @@ final class Outcomes {
     }
 
     private static void log(Daemon.Running job, String outcome, long duration, String error, String then) {
-        StringBuilder line = new StringBuilder("job ").append(job.id()).append(' ').append(outcome)
-                .append(": task=").append(job.job().task()).append(" attempt=").append(job.attempt())
+        log(job.id(), job.job().task(), job.attempt(), outcome, duration, error, then);
+    }
+
+    private static void log(String id, String task, int attempt, String outcome, long duration, String error, String then) {
+        StringBuilder line = new StringBuilder("job ").append(id).append(' ').append(outcome)
+                .append(": task=").append(task).append(" attempt=").append(attempt)
                 .append(" duration_ms=").append(duration);
         if (error != null) {
             line.append(" error=\"").append(error.replace("\"", "'")).append('"');

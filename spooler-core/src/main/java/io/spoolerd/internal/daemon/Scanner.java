@@ -119,10 +119,13 @@ final class Scanner {
         }
     }
 
-    /** Names the file-system events say changed. */
-    void changed(List<String> names, long now) {
+    /**
+     * Names the file-system events say changed. A name whose last event says it went away and that
+     * the index does not know needs no look: every job a worker claims is such a name.
+     */
+    void changed(List<String> names, Set<String> gone, long now) {
         for (String name : names) {
-            if (JobNames.kindOf(name) == JobNames.Kind.IGNORED) {
+            if (JobNames.kindOf(name) == JobNames.Kind.IGNORED || (gone.contains(name) && !index.contains(name))) {
                 continue;
             }
             try {
@@ -462,82 +465,45 @@ final class Scanner {
     }
 
     /**
-     * Claims a due job for this daemon: renames it into the claims directory, then reads and
-     * checks it. A job this daemon cannot run yet goes back (its task unknown, its time not come,
-     * not parseable); returns null then, or when another daemon was faster.
+     * A job a worker was given and did not run (see the worker protocol's outcomes). One it claimed
+     * and found it cannot run here goes back to the drop zone, parked or timed as the reason says.
      */
-    Daemon.Running claim(Index.Entry entry, long now, Set<String> knownTasks) {
-        String name = entry.name;
+    void notRun(String name, int priority, String outcome, String error, Long due, long now) {
         Path source = dir.root().resolve(name);
         Path claim = myClaims.resolve(name);
-        if (Files.exists(claim, LinkOption.NOFOLLOW_LINKS)) {
-            // A job of the same name is running here; rename(2) would replace its claim. Only this
-            // thread writes this directory, so checking first is enough.
-            index.putJob(name, entry.priority, now + config.frequency.toMillis(), now);
-            return null;
-        }
-        try {
-            Files.move(source, claim, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            // Over NFS a rename retransmitted after a lost reply can report an error (often "no such file") to the
-            // client whose first try went through: the claim is there, so it is ours. Nobody else renames into it.
-            if (!Files.exists(claim, LinkOption.NOFOLLOW_LINKS)) {
-                if (e instanceof NoSuchFileException) {
-                    index.remove(name); // another daemon was faster
-                } else {
-                    long retry = Math.max(1000, 5 * config.frequency.toMillis());
-                    LOG.log(System.Logger.Level.ERROR, "cannot claim " + name + ": " + e + "; tried again in " + retry + " ms");
-                    index.putJob(name, entry.priority, now + retry, now);
-                }
-                return null;
-            }
-        }
-        JobFile job;
-        try {
-            BasicFileAttributes attrs = Files.readAttributes(claim, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            if (!attrs.isRegularFile()) {
+        long retry = Math.max(1000, 5 * config.frequency.toMillis());
+        switch (outcome) {
+            case "gone" -> { } // another daemon was faster, or it was cancelled: out of the index already
+            case "skipped" -> changed(List.of(name), Set.of(), now); // the daemon is stopping; still in the drop zone
+            case "not_a_file" -> {
                 putBack(claim, source);
                 index.park(name, Index.State.NOT_A_FILE, "not a regular file");
                 LOG.log(System.Logger.Level.WARNING, name + " in the drop zone is not a regular file: not a job, left alone");
-                return null;
             }
-            job = JobCodec.parse(JobFiles.read(claim, config.maxJobBytes), name);
-        } catch (InvalidJobException e) {
-            putBack(claim, source);
-            index.park(name, Index.State.PENDING_BAD, e.getMessage());
-            return null;
-        } catch (java.nio.file.AccessDeniedException e) {
-            // Not readable by this daemon (root dropped it 0600, say): it will not get better by trying every
-            // tick. Judged like a file that does not parse: re-read each tick, and after --bad-grace to bad/.
-            putBack(claim, source);
-            index.park(name, Index.State.PENDING_BAD, name + ": cannot read: " + JobFiles.describe(e));
-            return null;
-        } catch (IOException e) {
-            // Out of file descriptors, an I/O error: try again later, not at the next tick (a log line each time).
-            putBack(claim, source);
-            long retry = Math.max(1000, 5 * config.frequency.toMillis());
-            index.putJob(name, entry.priority, now + retry, now);
-            LOG.log(System.Logger.Level.ERROR, "cannot read claimed job " + name + ": " + JobFiles.describe(e)
-                    + "; put back, tried again in " + retry + " ms");
-            return null;
-        }
-        if (job.version() > JobCodec.FORMAT_VERSION || !knownTasks.contains(job.task())) {
-            putBack(claim, source);
-            String reason = job.version() > JobCodec.FORMAT_VERSION ? "format version " + job.version() + " is newer than this daemon's"
-                    : "no task named \"" + job.task() + "\" here";
-            if (entry.state != Index.State.UNKNOWN_TASK) {
-                LOG.log(System.Logger.Level.WARNING, "job " + job.idOr(name) + " left queued: " + reason);
+            // Unreadable (root dropped it 0600, say) will not get better by trying every tick: judged like a file
+            // that does not parse, re-read each tick, and after --bad-grace to bad/.
+            case "invalid", "unreadable" -> {
+                putBack(claim, source);
+                index.park(name, Index.State.PENDING_BAD, error);
             }
-            index.park(name, Index.State.UNKNOWN_TASK, reason);
-            return null;
+            case "unknown_task" -> {
+                putBack(claim, source);
+                LOG.log(System.Logger.Level.WARNING, "job file " + name + " left queued: " + error);
+                index.park(name, Index.State.UNKNOWN_TASK, error);
+            }
+            case "not_due" -> {
+                putBack(claim, source);
+                index.putJob(name, priority, due == null ? now + retry : due, now);
+            }
+            default -> {
+                // Out of file descriptors, an I/O error: try again later, not at the next tick (a log line each time).
+                if (Files.exists(claim, LinkOption.NOFOLLOW_LINKS)) {
+                    putBack(claim, source);
+                }
+                index.putJob(name, priority, now + retry, now);
+                LOG.log(System.Logger.Level.ERROR, "job file " + name + ": " + error + "; tried again in " + retry + " ms");
+            }
         }
-        if (job.notBefore() != null && job.notBefore().toEpochMilli() > now) {
-            putBack(claim, source);
-            index.putJob(name, job.priority(), job.notBefore().toEpochMilli(), now);
-            return null;
-        }
-        index.remove(name);
-        return new Daemon.Running(name, claim, job, job.idOr(name), job.attempts() + 1, now);
     }
 
     private void putBack(Path claim, Path source) {

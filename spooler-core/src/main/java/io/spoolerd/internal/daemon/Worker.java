@@ -1,6 +1,7 @@
 package io.spoolerd.internal.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.spoolerd.internal.Threads;
 import io.spoolerd.internal.worker.WorkerMain;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -19,8 +21,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * The daemon's handle on one worker process: starts it, forwards its messages as events, and
- * kills it (with any command it started) when told. Two threads per worker read its stdout
+ * The daemon's handle on one worker process: starts it, hands it jobs, forwards its messages as
+ * events, and kills it (with any command it started) when told. Two threads per worker read its stdout
  * (protocol) and stderr (task output, logged line by line); nothing here runs task code.
  */
 final class Worker {
@@ -37,7 +39,15 @@ final class Worker {
 
     record Ready(Worker worker, Set<String> tasks) implements Message {}
 
-    record Result(Worker worker, String outcome, Long delayMillis, String error) implements Message {}
+    /** The worker claimed a job and its task starts. */
+    record Started(Worker worker, String name, String id, String task, int attempt) implements Message {}
+
+    /**
+     * What became of one named job: {@code outcome} as {@link WorkerProtocol} lists it; id, task and
+     * attempt are null and 0 for a job that did not run.
+     */
+    record Result(Worker worker, String name, String outcome, Long delayMillis, String error, long durationMicros,
+                  String id, String task, int attempt, boolean deleted, Long dueMillis) implements Message {}
 
     record Progress(Worker worker, long done, long total, String message) implements Message {}
 
@@ -45,11 +55,31 @@ final class Worker {
 
     record Exited(Worker worker, int exitCode) implements Message {}
 
+    /** A job handed to this worker: queued in it, or running once {@link #startedMillis} is set. */
+    static final class Assignment {
+        final String name;
+        final int priority;
+        long startedMillis = -1;
+        String id;
+        String task;
+        int attempt;
+
+        Assignment(String name, int priority) {
+            this.name = name;
+            this.priority = priority;
+        }
+
+        boolean started() {
+            return startedMillis >= 0;
+        }
+    }
+
     final int slot;
     private final Process process;
     private final WorkerProtocol.Writer stdin;
     State state = State.STARTING;
-    Daemon.Running running;
+    /** Handed to this worker and not yet reported, in the order it runs them; the first may be running. */
+    final ArrayDeque<Assignment> assigned = new ArrayDeque<>();
     int jobsRun;
     volatile long childPid = -1;
     /** Why the daemon killed it, or null: the job's error text then. */
@@ -65,7 +95,8 @@ final class Worker {
         this.stdin = new WorkerProtocol.Writer(process.getOutputStream());
     }
 
-    static Worker start(int slot, DaemonConfig config, Path spoolRoot, Consumer<Daemon.Event> events) throws IOException {
+    static Worker start(int slot, DaemonConfig config, Path spoolRoot, Path claims, Consumer<Daemon.Event> events)
+            throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(config.workerJvmOpts);
@@ -84,6 +115,9 @@ final class Worker {
         Path workDir = config.chdir != null ? config.chdir : spoolRoot.getParent();
         init.put("chdir", workDir.toAbsolutePath().toString());
         init.put("max_job_bytes", config.maxJobBytes);
+        init.put("drop_zone", spoolRoot.toAbsolutePath().toString());
+        init.put("claims", claims.toAbsolutePath().toString());
+        init.put("keep_done", config.keepDone);
         worker.stdin.send(init);
         Threads.start("worker-" + worker.pid() + "-out", () -> worker.readMessages(events));
         Threads.start("worker-" + worker.pid() + "-err", worker::logOutput);
@@ -94,14 +128,22 @@ final class Worker {
         return process.pid();
     }
 
-    void run(Daemon.Running job) throws IOException {
-        running = job;
+    /** The job running now, or null. */
+    Assignment running() {
+        Assignment first = assigned.peekFirst();
+        return first != null && first.started() ? first : null;
+    }
+
+    /** Hands the worker jobs to claim and run in this order, in one message. */
+    void assign(List<Assignment> jobs, long now) throws IOException {
+        ObjectNode run = WorkerProtocol.message(WorkerProtocol.RUN).put("now", now);
+        ArrayNode names = run.putArray("names");
+        for (Assignment a : jobs) {
+            names.add(a.name);
+            assigned.add(a);
+        }
         state = State.BUSY;
-        done = 0;
-        total = 0;
-        progressMessage = null;
-        stdin.send(WorkerProtocol.message(WorkerProtocol.RUN)
-                .put("file", job.claim().toString()).put("name", job.name()).put("attempt", job.attempt()));
+        stdin.send(run);
     }
 
     /** Tells the worker the daemon is stopping; tasks see {@code isShuttingDown()}. */
@@ -176,9 +218,14 @@ final class Worker {
                 m.path("tasks").forEach(t -> tasks.add(t.asText()));
                 yield new Ready(this, tasks);
             }
-            case WorkerProtocol.RESULT -> new Result(this, m.path("outcome").asText("error"),
+            case WorkerProtocol.START -> new Started(this, m.path("name").asText(), m.path("id").asText(),
+                    m.path("task").asText(), m.path("attempt").asInt(1));
+            case WorkerProtocol.RESULT -> new Result(this, m.path("name").asText(), m.path("outcome").asText("error"),
                     m.hasNonNull("delay_ms") ? m.get("delay_ms").asLong() : null,
-                    m.hasNonNull("error") ? m.get("error").asText() : null);
+                    m.hasNonNull("error") ? m.get("error").asText() : null, m.path("duration_us").asLong(),
+                    m.hasNonNull("id") ? m.get("id").asText() : null, m.hasNonNull("task") ? m.get("task").asText() : null,
+                    m.path("attempt").asInt(0), m.path("deleted").asBoolean(false),
+                    m.hasNonNull("due") ? m.get("due").asLong() : null);
             case WorkerProtocol.PROGRESS -> new Progress(this, m.path("done").asLong(), m.path("total").asLong(),
                     m.hasNonNull("message") ? m.get("message").asText() : null);
             case WorkerProtocol.CHILD -> new Child(this, m.path("pid").asLong());

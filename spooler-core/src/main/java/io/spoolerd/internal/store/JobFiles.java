@@ -35,7 +35,11 @@ public final class JobFiles {
     }
 
     public static byte[] read(Path file, int maxBytes) throws IOException {
-        BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        return read(file, Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS), maxBytes);
+    }
+
+    /** As {@link #read(Path, int)}, with the file's attributes (read without following links) already at hand. */
+    public static byte[] read(Path file, BasicFileAttributes attrs, int maxBytes) throws IOException {
         if (!attrs.isRegularFile()) {
             throw new InvalidJobException(file.getFileName() + ": not a regular file");
         }

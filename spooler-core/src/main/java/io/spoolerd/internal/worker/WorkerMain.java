@@ -17,22 +17,39 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * The entry point of a worker process. It runs one job at a time for the daemon that started it,
- * and exits when the daemon goes away (end of stdin), taking its command children with it.
+ * The entry point of a worker process. It claims and runs, one at a time, the jobs the daemon
+ * that started it names (see {@link WorkerProtocol}), and exits when the daemon goes away (end of
+ * stdin), taking its command children with it.
  */
 public final class WorkerMain {
 
     private final WorkerProtocol.Writer daemon;
     private final JobOutput output;
     private final BlockingQueue<JsonNode> inbox = new LinkedBlockingQueue<>();
+    /** Names to claim and run, in order; only the main thread touches it. */
+    private final Deque<String> names = new ArrayDeque<>();
     private volatile boolean shuttingDown;
+    private long runNow;
+    private Settings settings;
+    private TaskRegistry tasks;
+
+    /** What the init message says: where jobs come from and go, and how big one may be. */
+    private record Settings(Path dropZone, Path claims, int maxJobBytes, boolean keepDone) {}
 
     private WorkerMain(WorkerProtocol.Writer daemon, JobOutput output) {
         this.daemon = daemon;
@@ -67,17 +84,37 @@ public final class WorkerMain {
         Map<String, String> commands = new LinkedHashMap<>();
         init.path("commands").fields().forEachRemaining(e -> commands.put(e.getKey(), e.getValue().asText()));
         Path workDir = Path.of(init.path("chdir").asText("."));
-        TaskRegistry tasks = new TaskRegistry(commands, new CommandTask.Settings(workDir));
+        tasks = new TaskRegistry(commands, new CommandTask.Settings(workDir));
+        settings = new Settings(Path.of(init.path("drop_zone").asText()), Path.of(init.path("claims").asText()),
+                init.path("max_job_bytes").asInt(1 << 20), init.path("keep_done").asBoolean(false));
         ObjectNode hello = WorkerProtocol.message(WorkerProtocol.HELLO).put("pid", ProcessHandle.current().pid());
         tasks.names().forEach(hello.putArray("tasks")::add);
         daemon.send(hello);
-        int maxJobBytes = init.path("max_job_bytes").asInt(1 << 20);
         while (true) {
-            JsonNode message = inbox.take();
-            if (WorkerProtocol.RUN.equals(message.path("op").asText())) {
-                daemon.send(run(tasks, message, maxJobBytes));
-                output.jobId(null);
+            if (names.isEmpty()) {
+                take(inbox.take());
             }
+            for (JsonNode more; (more = inbox.poll()) != null; ) {
+                take(more);
+            }
+            String name = names.poll();
+            if (name == null) {
+                continue;
+            }
+            ObjectNode result = shuttingDown ? result(name, "skipped") : claimAndRun(name);
+            output.jobId(null);
+            if (names.isEmpty() && inbox.isEmpty()) {
+                daemon.send(result); // nothing follows: the daemon should know now
+            } else {
+                daemon.sendSoon(result);
+            }
+        }
+    }
+
+    private void take(JsonNode message) {
+        if (WorkerProtocol.RUN.equals(message.path("op").asText())) {
+            runNow = message.path("now").asLong(System.currentTimeMillis());
+            message.path("names").forEach(n -> names.add(n.asText()));
         }
     }
 
@@ -98,22 +135,81 @@ public final class WorkerMain {
         Runtime.getRuntime().halt(0);
     }
 
-    private ObjectNode run(TaskRegistry tasks, JsonNode message, int maxJobBytes) {
-        Path file = Path.of(message.path("file").asText());
-        String name = message.path("name").asText(file.getFileName().toString());
-        int attempt = message.path("attempt").asInt(1);
-        ObjectNode result = WorkerProtocol.message(WorkerProtocol.RESULT);
+    private static ObjectNode result(String name, String outcome) {
+        return WorkerProtocol.message(WorkerProtocol.RESULT).put("name", name).put("outcome", outcome);
+    }
+
+    /**
+     * Claims the job by renaming it into the daemon's claims directory, checks it, runs it. A job
+     * that cannot run here stays claimed, and the daemon, told why, puts it back.
+     */
+    private ObjectNode claimAndRun(String name) {
+        Path claim = settings.claims().resolve(name);
         try {
-            byte[] json = JobFiles.read(file, maxJobBytes);
-            JobFile parsed = JobCodec.parse(json, name);
-            String id = parsed.idOr(name);
-            output.jobId(id);
-            Task task = tasks.get(parsed.task());
-            if (task == null) {
-                return result.put("outcome", "error").put("error", "no task named \"" + parsed.task() + "\" in this worker");
+            Files.move(settings.dropZone().resolve(name), claim, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // Over NFS a rename retransmitted after a lost reply can report an error (often "no such file") to the
+            // client whose first try went through: the claim is there, so it is ours. Nobody else renames into it.
+            if (!Files.exists(claim, LinkOption.NOFOLLOW_LINKS)) {
+                return e instanceof NoSuchFileException ? result(name, "gone")
+                        : result(name, "io_error").put("error", "cannot claim: " + JobFiles.describe(e));
             }
-            Job job = new Job(id, parsed.task(), JobCodec.argsOf(parsed), attempt, parsed.at(), parsed.priority());
-            WorkerContext context = new WorkerContext(daemon, () -> shuttingDown, file, json, id, attempt, output);
+        }
+        byte[] json;
+        JobFile parsed;
+        try {
+            BasicFileAttributes attrs = Files.readAttributes(claim, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!attrs.isRegularFile()) {
+                return result(name, "not_a_file").put("error", "not a regular file");
+            }
+            json = JobFiles.read(claim, attrs, settings.maxJobBytes());
+            parsed = JobCodec.parse(json, name);
+        } catch (InvalidJobException e) {
+            return result(name, "invalid").put("error", e.getMessage());
+        } catch (AccessDeniedException e) {
+            return result(name, "unreadable").put("error", name + ": cannot read: " + JobFiles.describe(e));
+        } catch (IOException e) {
+            return result(name, "io_error").put("error", "cannot read: " + JobFiles.describe(e));
+        }
+        if (parsed.version() > JobCodec.FORMAT_VERSION) {
+            return result(name, "unknown_task").put("error", "format version " + parsed.version() + " is newer than this daemon's")
+                    .put("id", parsed.idOr(name));
+        }
+        Task task = tasks.get(parsed.task());
+        if (task == null) {
+            return result(name, "unknown_task").put("error", "no task named \"" + parsed.task() + "\" here")
+                    .put("id", parsed.idOr(name));
+        }
+        if (parsed.notBefore() != null && parsed.notBefore().toEpochMilli() > runNow) {
+            return result(name, "not_due").put("due", parsed.notBefore().toEpochMilli());
+        }
+        String id = parsed.idOr(name);
+        int attempt = parsed.attempts() + 1;
+        try {
+            daemon.sendSoon(WorkerProtocol.message(WorkerProtocol.START).put("name", name).put("id", id)
+                    .put("task", parsed.task()).put("attempt", attempt));
+        } catch (IOException e) {
+            Runtime.getRuntime().halt(0); // the daemon is gone: the job stays claimed for recovery
+        }
+        long began = System.nanoTime();
+        ObjectNode result = run(task, new Job(id, parsed.task(), JobCodec.argsOf(parsed), attempt, parsed.at(), parsed.priority()),
+                claim, json, result(name, "error"));
+        result.put("duration_us", (System.nanoTime() - began) / 1000).put("id", id).put("task", parsed.task()).put("attempt", attempt);
+        if (result.path("outcome").asText().equals("ok") && !settings.keepDone()) {
+            try {
+                Files.deleteIfExists(claim);
+                result.put("deleted", true);
+            } catch (IOException e) {
+                result.put("deleted", false); // the daemon tries
+            }
+        }
+        return result;
+    }
+
+    private ObjectNode run(Task task, Job job, Path file, byte[] json, ObjectNode result) {
+        output.jobId(job.id());
+        try {
+            WorkerContext context = new WorkerContext(daemon, () -> shuttingDown, file, json, job.id(), job.attempt(), output);
             Outcome outcome = task.run(job, context);
             if (outcome == null) {
                 return result.put("outcome", "error").put("error", "task returned no outcome");

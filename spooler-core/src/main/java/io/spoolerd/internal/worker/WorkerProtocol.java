@@ -2,6 +2,7 @@ package io.spoolerd.internal.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.spoolerd.internal.Threads;
 import io.spoolerd.internal.store.JobCodec;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The messages between the daemon and a worker: one JSON object a line, on the worker's stdin
@@ -16,14 +18,24 @@ import java.nio.charset.StandardCharsets;
  * sends {@code System.out} to its stderr, which the daemon logs.
  *
  * <pre>
- * daemon → worker  {"op":"init","commands":{name:cmd},"chdir":dir}    once, first
- *                  {"op":"run","file":path,"name":file-name,"attempt":n}
+ * daemon → worker  {"op":"init","commands":{name:cmd},"chdir":dir,"max_job_bytes":n,
+ *                   "drop_zone":dir,"claims":dir,"keep_done":bool}                 once, first
+ *                  {"op":"run","now":millis,"names":[file-name,...]}  claim and run these, in order
  *                  {"op":"shutdown"}                                  the daemon is stopping
  * worker → daemon  {"op":"hello","pid":n,"tasks":[names]}             once, after init
+ *                  {"op":"start","name":s,"id":s,"task":s,"attempt":n} claimed, the task starts
  *                  {"op":"child","pid":n}                             a command task's process
  *                  {"op":"progress","done":n,"total":n,"message":s}
- *                  {"op":"result","outcome":"ok|retry|error|fail|ignore","delay_ms":n,"error":s}
+ *                  {"op":"result","name":s,"outcome":o,"delay_ms":n,"error":s,"duration_us":n,
+ *                   "id":s,"task":s,"attempt":n,"deleted":bool,"due":millis}
  * </pre>
+ * Every name of a run message gets exactly one result, in order. The worker claims each job
+ * itself (an atomic rename from the drop zone into the daemon's claims directory), so the file
+ * work of a drain is spread over the worker processes; the daemon only schedules. Outcomes of a
+ * job that ran: {@code ok retry error fail ignore} (on ok the worker has deleted the claim unless
+ * keep_done, and says so with "deleted"); of one that did not: {@code gone} (no file to claim),
+ * {@code skipped} (the daemon is stopping), and, with the job claimed and left for the daemon to
+ * put back, {@code unknown_task not_due invalid not_a_file unreadable io_error}.
  * End of stdin tells the worker the daemon is gone: it kills its children and exits.
  */
 public final class WorkerProtocol {
@@ -32,9 +44,13 @@ public final class WorkerProtocol {
     public static final String RUN = "run";
     public static final String SHUTDOWN = "shutdown";
     public static final String HELLO = "hello";
+    public static final String START = "start";
     public static final String CHILD = "child";
     public static final String PROGRESS = "progress";
     public static final String RESULT = "result";
+
+    /** A message sent with {@link Writer#sendSoon} reaches the other side at most this much later. */
+    static final long FLUSH_DELAY_MILLIS = 10;
 
     private WorkerProtocol() {}
 
@@ -50,18 +66,52 @@ public final class WorkerProtocol {
         }
     }
 
-    /** Writes messages one a line; thread-safe, flushed each time. */
+    /**
+     * Writes messages one a line; thread-safe. {@link #send} flushes at once; {@link #sendSoon}
+     * leaves the line buffered for up to {@link #FLUSH_DELAY_MILLIS}, so that while jobs follow
+     * each other closely many messages share one write (and one wake-up of the reader).
+     */
     public static final class Writer {
         private final BufferedWriter out;
+        private boolean flushScheduled;
+        private java.util.concurrent.ScheduledExecutorService flusher;
 
         public Writer(OutputStream stream) {
-            this.out = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
+            this.out = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), 1 << 16);
         }
 
         public synchronized void send(JsonNode message) throws IOException {
+            write(message);
+            out.flush();
+        }
+
+        public synchronized void sendSoon(JsonNode message) throws IOException {
+            write(message);
+            if (!flushScheduled) {
+                flushScheduled = true;
+                if (flusher == null) {
+                    flusher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> Threads.daemon("protocol-flush", r));
+                }
+                flusher.schedule(this::flushQuietly, FLUSH_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        public synchronized void flush() throws IOException {
+            out.flush();
+        }
+
+        private void write(JsonNode message) throws IOException {
             out.write(JobCodec.MAPPER.writeValueAsString(message));
             out.write('\n');
-            out.flush();
+        }
+
+        private synchronized void flushQuietly() {
+            flushScheduled = false;
+            try {
+                out.flush();
+            } catch (IOException ignored) {
+                // the other side is gone; whoever sends next finds out
+            }
         }
 
         public synchronized void close() {

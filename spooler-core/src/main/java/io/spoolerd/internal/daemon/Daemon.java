@@ -45,8 +45,7 @@ public final class Daemon {
 
     record Stop() implements Event {}
 
-    /** Names that changed in the drop zone; {@code gone}: those whose last event was a removal or a move away. */
-    record FilesChanged(List<String> names, Set<String> gone, boolean overflow) implements Event {}
+    record FilesChanged(List<String> names, boolean overflow) implements Event {}
 
     /** A job claimed for this daemon, with its parsed content: what an outcome is applied to. */
     record Running(String name, Path claim, JobFile job, String id, int attempt, long startedMillis) {}
@@ -258,7 +257,7 @@ public final class Daemon {
             if (f.overflow()) {
                 scanner.fullScan(now);
             } else {
-                scanner.changed(f.names(), f.gone(), now);
+                scanner.changed(f.names(), now);
             }
         } else if (event instanceof Worker.Ready r) {
             if (knownTasks.isEmpty()) {
@@ -314,12 +313,12 @@ public final class Daemon {
         w.total = 0;
         w.progressMessage = null;
         statusDirty = true;
-        if (r.id() != null) {
+        if (r.ran()) {
             w.jobsRun++;
             averageJobMicros += (r.durationMicros() - averageJobMicros) / 8;
             outcomes.finished(r, now);
         } else {
-            scanner.notRun(r.name(), a.priority, r.outcome(), r.error(), r.dueMillis(), now);
+            scanner.notRun(r, a.priority, now);
         }
         if (w.assigned.isEmpty() && w.state == Worker.State.BUSY) {
             w.state = Worker.State.IDLE;
@@ -354,7 +353,7 @@ public final class Daemon {
                     LOG.log(System.Logger.Level.WARNING, "worker " + w.pid() + " died after job " + a.id
                             + " finished, before it reported the outcome");
                 }
-                scanner.changed(List.of(a.name), Set.of(), now);
+                scanner.changed(List.of(a.name), now);
                 continue;
             }
             if (w.killedForStop) {

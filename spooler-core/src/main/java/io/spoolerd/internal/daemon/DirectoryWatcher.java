@@ -9,14 +9,13 @@ import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * File-system events (inotify on Linux) for the drop zone, so a new file is noticed at once. Only
  * a speed-up: events can be lost or unavailable (NFS), and the periodic scan stays the floor.
+ * Files created, moved in or written are reported; removals are not (see {@link #start}).
  */
 final class DirectoryWatcher implements AutoCloseable {
 
@@ -31,8 +30,9 @@ final class DirectoryWatcher implements AutoCloseable {
     static DirectoryWatcher start(Path root, Consumer<Daemon.Event> sink) {
         try {
             WatchService service = root.getFileSystem().newWatchService();
-            root.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
-                    StandardWatchEventKinds.ENTRY_DELETE);
+            // No removals: every job a worker claims is one, so watching them would cost an event per job.
+            // A name that went away is found by the worker's claim ("gone") or dropped by the next scan.
+            root.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
             DirectoryWatcher watcher = new DirectoryWatcher(service);
             Threads.start("drop-zone-watcher", () -> watcher.pump(sink));
             return watcher;
@@ -52,28 +52,21 @@ final class DirectoryWatcher implements AutoCloseable {
             while (true) {
                 WatchKey key = service.take();
                 List<String> names = new ArrayList<>();
-                Set<String> gone = new HashSet<>();
                 boolean overflow = false;
                 for (WatchEvent<?> event : key.pollEvents()) {
                     if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
                         overflow = true;
                     } else if (event.context() instanceof Path p) {
-                        String name = p.toString();
-                        names.add(name);
-                        if (event.kind() == StandardWatchEventKinds.ENTRY_DELETE) {
-                            gone.add(name);
-                        } else {
-                            gone.remove(name);
-                        }
+                        names.add(p.toString());
                     }
                 }
                 if (!key.reset()) {
                     healthy = false;
                     Daemon.LOG.log(System.Logger.Level.ERROR, "the drop zone is no longer watchable (removed?); polling only");
-                    sink.accept(new Daemon.FilesChanged(List.of(), Set.of(), true));
+                    sink.accept(new Daemon.FilesChanged(List.of(), true));
                     return;
                 }
-                sink.accept(new Daemon.FilesChanged(names, gone, overflow));
+                sink.accept(new Daemon.FilesChanged(names, overflow));
             }
         } catch (InterruptedException | ClosedWatchServiceException e) {
             healthy = false;

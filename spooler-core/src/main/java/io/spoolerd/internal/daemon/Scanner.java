@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Brings the drop zone into the {@link Index} and takes jobs out of it. Names written by the API
@@ -119,13 +118,10 @@ final class Scanner {
         }
     }
 
-    /**
-     * Names the file-system events say changed. A name whose last event says it went away and that
-     * the index does not know needs no look: every job a worker claims is such a name.
-     */
-    void changed(List<String> names, Set<String> gone, long now) {
+    /** Names the file-system events say changed, or a worker handed back unclaimed. */
+    void changed(List<String> names, long now) {
         for (String name : names) {
-            if (JobNames.kindOf(name) == JobNames.Kind.IGNORED || (gone.contains(name) && !index.contains(name))) {
+            if (JobNames.kindOf(name) == JobNames.Kind.IGNORED) {
                 continue;
             }
             try {
@@ -468,13 +464,16 @@ final class Scanner {
      * A job a worker was given and did not run (see the worker protocol's outcomes). One it claimed
      * and found it cannot run here goes back to the drop zone, parked or timed as the reason says.
      */
-    void notRun(String name, int priority, String outcome, String error, Long due, long now) {
+    void notRun(Worker.Result r, int priority, long now) {
+        String name = r.name();
+        String error = r.error();
+        Long due = r.dueMillis();
         Path source = dir.root().resolve(name);
         Path claim = myClaims.resolve(name);
         long retry = Math.max(1000, 5 * config.frequency.toMillis());
-        switch (outcome) {
+        switch (r.outcome()) {
             case "gone" -> { } // another daemon was faster, or it was cancelled: out of the index already
-            case "skipped" -> changed(List.of(name), Set.of(), now); // the daemon is stopping; still in the drop zone
+            case "skipped" -> changed(List.of(name), now); // the daemon is stopping; still in the drop zone
             case "not_a_file" -> {
                 putBack(claim, source);
                 index.park(name, Index.State.NOT_A_FILE, "not a regular file");
@@ -488,7 +487,7 @@ final class Scanner {
             }
             case "unknown_task" -> {
                 putBack(claim, source);
-                LOG.log(System.Logger.Level.WARNING, "job file " + name + " left queued: " + error);
+                LOG.log(System.Logger.Level.WARNING, "job " + (r.id() != null ? r.id() : name) + " left queued: " + error);
                 index.park(name, Index.State.UNKNOWN_TASK, error);
             }
             case "not_due" -> {

@@ -47,7 +47,15 @@ final class Worker {
      * attempt are null and 0 for a job that did not run.
      */
     record Result(Worker worker, String name, String outcome, Long delayMillis, String error, long durationMicros,
-                  String id, String task, int attempt, boolean deleted, Long dueMillis) implements Message {}
+                  String id, String task, int attempt, boolean deleted, Long dueMillis) implements Message {
+
+        private static final Set<String> RAN = Set.of("ok", "retry", "error", "fail", "ignore");
+
+        /** Whether the task ran (else the job was not claimed, or claimed and found unfit to run here). */
+        boolean ran() {
+            return RAN.contains(outcome);
+        }
+    }
 
     record Progress(Worker worker, long done, long total, String message) implements Message {}
 

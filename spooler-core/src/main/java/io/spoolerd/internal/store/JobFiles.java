@@ -2,14 +2,14 @@ package io.spoolerd.internal.store;
 
 import io.spoolerd.InvalidJobException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.SeekableByteChannel;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
 
 /** Reads a job file without following links, opening anything but a regular file, or reading past a bound. */
 public final class JobFiles {
@@ -46,13 +46,22 @@ public final class JobFiles {
         if (attrs.size() > maxBytes) {
             throw new InvalidJobException(file.getFileName() + ": " + attrs.size() + " bytes, larger than --max-job-bytes " + maxBytes);
         }
-        try (SeekableByteChannel ch = Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-             InputStream in = Channels.newInputStream(ch)) {
-            byte[] bytes = in.readNBytes(maxBytes + 1);
-            if (bytes.length > maxBytes) {
-                throw new InvalidJobException(file.getFileName() + ": larger than --max-job-bytes " + maxBytes);
+        // One read(2) in the common case: it asks for a byte more than the lstat said, and getting exactly the
+        // file's size back means the end. A file that shrank or a short read reads on; one that grew, too (bounded).
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long expected = attrs.size();
+            ByteBuffer buf = ByteBuffer.allocate((int) expected + 1);
+            for (int n; (n = ch.read(buf)) >= 0; ) {
+                if (!buf.hasRemaining()) {
+                    if (buf.capacity() > maxBytes) {
+                        throw new InvalidJobException(file.getFileName() + ": larger than --max-job-bytes " + maxBytes);
+                    }
+                    buf = ByteBuffer.allocate((int) Math.min(maxBytes + 1L, buf.capacity() * 2L)).put(buf.flip());
+                } else if (n > 0 && buf.position() == expected) {
+                    break;
+                }
             }
-            return bytes;
+            return Arrays.copyOf(buf.array(), buf.position());
         }
     }
 }

@@ -186,7 +186,7 @@ public final class WorkerMain {
         String id = parsed.idOr(name);
         int attempt = parsed.attempts() + 1;
         try {
-            daemon.sendSoon(WorkerProtocol.message(WorkerProtocol.START).put("name", name).put("id", id)
+            daemon.sendStart(WorkerProtocol.message(WorkerProtocol.START).put("name", name).put("id", id)
                     .put("task", parsed.task()).put("attempt", attempt));
         } catch (IOException e) {
             Runtime.getRuntime().halt(0); // the daemon is gone: the job stays claimed for recovery

@@ -69,12 +69,15 @@ public final class WorkerProtocol {
     /**
      * Writes messages one a line; thread-safe. {@link #send} flushes at once; {@link #sendSoon}
      * leaves the line buffered for up to {@link #FLUSH_DELAY_MILLIS}, so that while jobs follow
-     * each other closely many messages share one write (and one wake-up of the reader).
+     * each other closely many messages share one write (and one wake-up of the reader). A start
+     * message is held for that long too, and dropped when its job's result comes first: a short job
+     * costs one message, a long one is known to be running within {@link #FLUSH_DELAY_MILLIS}.
      */
     public static final class Writer {
         private final BufferedWriter out;
         private boolean flushScheduled;
         private java.util.concurrent.ScheduledExecutorService flusher;
+        private JsonNode heldStart;
 
         public Writer(OutputStream stream) {
             this.out = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), 1 << 16);
@@ -87,6 +90,17 @@ public final class WorkerProtocol {
 
         public synchronized void sendSoon(JsonNode message) throws IOException {
             write(message);
+            flushSoon();
+        }
+
+        /** A start message: written with the next message or flush, or not at all when its result comes first. */
+        public synchronized void sendStart(JsonNode start) throws IOException {
+            writeHeldStart();
+            heldStart = start;
+            flushSoon();
+        }
+
+        private void flushSoon() {
             if (!flushScheduled) {
                 flushScheduled = true;
                 if (flusher == null) {
@@ -97,10 +111,28 @@ public final class WorkerProtocol {
         }
 
         public synchronized void flush() throws IOException {
+            writeHeldStart();
             out.flush();
         }
 
         private void write(JsonNode message) throws IOException {
+            if (RESULT.equals(message.path("op").asText())) {
+                heldStart = null; // the job is over: that it started is news to nobody
+            } else {
+                writeHeldStart();
+            }
+            writeLine(message);
+        }
+
+        private void writeHeldStart() throws IOException {
+            if (heldStart != null) {
+                JsonNode start = heldStart;
+                heldStart = null;
+                writeLine(start);
+            }
+        }
+
+        private void writeLine(JsonNode message) throws IOException {
             out.write(JobCodec.MAPPER.writeValueAsString(message));
             out.write('\n');
         }
@@ -108,6 +140,7 @@ public final class WorkerProtocol {
         private synchronized void flushQuietly() {
             flushScheduled = false;
             try {
+                writeHeldStart();
                 out.flush();
             } catch (IOException ignored) {
                 // the other side is gone; whoever sends next finds out

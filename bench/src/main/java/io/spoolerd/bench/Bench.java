@@ -416,7 +416,7 @@ public final class Bench {
      */
     private List<String> daemon(String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xshare:auto", "-jar", jar.toString(), "start"));
+                "-XX:+UseSerialGC", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(), "start"));
         cmd.addAll(Arrays.asList(args));
         return cmd;
     }

@@ -381,6 +381,7 @@ public final class Daemon {
     private void dispatch(long now) {
         int batch = batchSize();
         Map<Worker, List<Worker.Assignment>> give = new LinkedHashMap<>();
+        fill:
         for (int pass = 0; pass < 2; pass++) {
             for (Worker w : workers) {
                 if (w.state != Worker.State.IDLE && w.state != Worker.State.BUSY) {
@@ -395,8 +396,7 @@ public final class Daemon {
                 while (room-- > 0) {
                     Worker.Assignment a = nextReady(now);
                     if (a == null) {
-                        pass = 2;
-                        break;
+                        break fill;
                     }
                     mine.add(a);
                 }

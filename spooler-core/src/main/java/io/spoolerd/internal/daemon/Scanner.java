@@ -55,7 +55,10 @@ final class Scanner {
     private long scanNumber;
     private FileTime lastRootMtime;
     private int ticksSinceFull;
+    /** How long the last full scan took to list and index the names; reading files (a batch of 100 MB) not counted. */
     private long lastScanMillis;
+    /** Time spent reading hand-dropped files and expanding batches, since the current scan began. */
+    private long inspectNanos;
     private long lastScanAt;
 
     Scanner(DaemonConfig config, SpoolDirectory dir, Path myClaims, Index index, Outcomes outcomes) {
@@ -71,6 +74,7 @@ final class Scanner {
         ticksSinceFull = 0;
         lastScanAt = now;
         long began = System.nanoTime();
+        inspectNanos = 0;
         try {
             lastRootMtime = Files.getLastModifiedTime(dir.root(), LinkOption.NOFOLLOW_LINKS);
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir.root())) {
@@ -84,14 +88,15 @@ final class Scanner {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "cannot scan " + dir.root() + ": " + e);
         }
-        lastScanMillis = (System.nanoTime() - began) / 1_000_000;
+        lastScanMillis = (System.nanoTime() - began - inspectNanos) / 1_000_000;
     }
 
     /**
      * The periodic look, then the pending bad files. Without file-system events: a full scan unless
-     * the directory provably did not change. With them, the events already told of every change
-     * (this daemon's own claims change the directory's mtime all the time while it drains), so a
-     * full scan is only the periodic safety net, and a long one is not repeated too soon.
+     * the directory provably did not change. With them, the events already told of every new file
+     * (a removal shows as a claim that finds the file gone, or at the next scan; this daemon's own
+     * claims change the directory's mtime all the time while it drains), so a full scan is only the
+     * periodic safety net, and a long one is not repeated too soon.
      */
     void tick(long now, boolean eventsWork) {
         ticksSinceFull++;
@@ -236,6 +241,15 @@ final class Scanner {
 
     /** Reads a hand-dropped job or batch to learn its priority and due time. */
     private void inspect(String name, long now) {
+        long began = System.nanoTime();
+        try {
+            inspectFile(name, now);
+        } finally {
+            inspectNanos += System.nanoTime() - began;
+        }
+    }
+
+    private void inspectFile(String name, long now) {
         Path file = dir.root().resolve(name);
         BasicFileAttributes attrs;
         try {

@@ -114,6 +114,35 @@ class ResourceFaultTest {
     }
 
     @Test
+    void aDeadDaemonsJobKeepsItsCountedAttemptWhileTheDiskIsFull() throws Exception {
+        assumeTrue(ROOT, "needs root to mount a small tmpfs");
+        Path disk = Files.createDirectory(tmp.resolve("small"));
+        assumeTrue(Shell.succeeds("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "spoolerd-test", disk.toString()), "mount -t tmpfs not allowed");
+        mounted = disk;
+        Path spool = disk.resolve("spool");
+        Spooler.open(spool);
+        // a daemon that died (no record left, its claims directory older than a lease) with a job claimed
+        Path owner = Files.createDirectory(spool.resolve(".spoolerd/claims/host-9-gone"));
+        String id = "01J0000000000000000000000D";
+        SpoolFiles.write(owner.resolve(id + ".json"),
+                ("{\"task\":\"append\",\"args\":{\"file\":\"" + runs + "\"}}\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Files.setLastModifiedTime(owner, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(Duration.ofHours(1))));
+        fill(disk.resolve("filler"));
+
+        DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2", "--retry-delay", "0.2");
+        daemon.awaitLog("WARN\\s+job " + id + " error: task=append attempt=1 .*daemon host-9-gone died while the job was claimed\""
+                + ", but its history cannot be written: it stays claimed", WAIT);
+        DaemonProcess.during(Duration.ofSeconds(1), () -> assertEquals(List.of(), SpoolFiles.lines(runs),
+                "the job ran again while its counted attempt could not be written"));
+        assertEquals(1, SpoolFiles.claims(spool).size(), "the job waits in this daemon's claims: " + SpoolFiles.claims(spool));
+
+        Files.delete(disk.resolve("filler"));
+        daemon.awaitLog("INFO\\s+job " + id + ": history written at last, queued again", WAIT);
+        daemon.awaitLog("INFO\\s+job " + id + " ok: task=append attempt=2 ", WAIT);
+        assertEquals(List.of(id), SpoolFiles.lines(runs));
+    }
+
+    @Test
     void aWorkerThatCannotStartIsRetriedWithGrowingDelaysNotInASpin() throws Exception {
         // A jar whose service file names a class that is not there: every worker dies loading its tasks.
         Path jar = tmp.resolve("broken-tasks.jar");

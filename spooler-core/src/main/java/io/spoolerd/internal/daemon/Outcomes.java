@@ -318,9 +318,15 @@ final class Outcomes {
         }
         ObjectNode node = JobCodec.withOutcome(job.node(), attempts,
                 JobCodec.historyEntry(Instant.ofEpochMilli(now), "error", why, 0), null);
-        rewrite(claim, node);
-        String queued = backToQueue(claim, name);
         long due = job.at() == null ? now : Math.min(now, job.at().toEpochMilli());
+        if (!rewrite(claim, node)) {
+            // As for a retry: queued without its attempt it would come back as never tried, for as long as the disk is full.
+            pendingRetries.add(new PendingRetry(claim, node, name, job.priority(), due, running.id()));
+            log(running, "error", 0, why, ", but its history cannot be written: it stays claimed and is queued again"
+                    + " once the write succeeds (tried every tick)");
+            return;
+        }
+        String queued = backToQueue(claim, name);
         index.putJob(queued, job.priority(), due, now);
         log(running, "error", 0, why, ", returned to the queue");
     }

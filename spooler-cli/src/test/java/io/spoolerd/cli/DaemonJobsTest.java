@@ -74,7 +74,9 @@ class DaemonJobsTest {
         assertEquals(List.of(), SpoolFiles.files(spool.resolve("failed")));
         assertEquals(List.of(), SpoolFiles.files(spool.resolve("bad")));
         assertEquals(4, daemon.workers().size(), "the pool is whole");
-        assertEquals(200, daemon.logLines(0, Pattern.compile("INFO\\s+job \\S+ ok: task=record")).size());
+        Pattern ok = Pattern.compile("INFO\\s+job \\S+ ok: task=record");
+        awaitCondition(WAIT, () -> daemon.logLines(0, ok).size() >= 200, "an ok line per job (logged soon after the run)", daemon);
+        assertEquals(200, daemon.logLines(0, ok).size());
     }
 
     @Test

@@ -86,6 +86,9 @@ class MultiDaemonTest {
         assertEquals(JOBS, ran.size());
 
         Pattern ok = Pattern.compile("INFO\\s+job \\S+ ok: task=append");
+        // a result reaches the daemon, and its log line the log, within milliseconds after the task's own write
+        awaitCondition(Duration.ofSeconds(10), () -> a.logLines(0, ok).size() + b.logLines(0, ok).size() >= JOBS,
+                "an ok line per job in the logs", a, b);
         int byA = a.logLines(0, ok).size();
         int byB = b.logLines(0, ok).size();
         assertEquals(JOBS, byA + byB, "one ok line per job across both logs");

@@ -586,7 +586,7 @@ public final class Daemon {
                 }
                 int n = outcomes.recoverClaims(owner, ownerId, now);
                 if (n > 0) {
-                    LOG.log(System.Logger.Level.WARNING, "daemon " + ownerId + " is gone: took over its " + n + " claimed job(s)");
+                    LOG.log(System.Logger.Level.WARNING, "daemon " + ownerId + " is gone: returned " + n + " claimed job(s) to the queue");
                 }
             }
             for (DaemonRegistry.Record r : records) {

@@ -57,19 +57,26 @@ class LeaseTest {
         Path claims = Files.createDirectories(spool.resolve(".spoolerd/claims").resolve(other));
         Path job = SpoolFiles.onlyJob(spool);
         Files.move(job, claims.resolve(job.getFileName()));
-        long lastBeat = heartbeat(other, System.currentTimeMillis());
-
-        DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2", "--lease", "1", "--keep-done");
-        // The other daemon keeps beating for more than two of its leases (and many of the observer's checks):
-        // its claim must stay where it is.
-        long[] beat = {lastBeat};
-        DaemonProcess.during(Duration.ofMillis(2 * LEASE_MS + 500), () -> {
-            assertTrue(Files.exists(claims.resolve(job.getFileName())), "the claim of a daemon with a fresh heartbeat was taken"
-                    + daemon.describe());
-            assertEquals(List.of(), SpoolFiles.lines(runs), "the job ran while its owner's lease was fresh");
-            beat[0] = heartbeat(other, System.currentTimeMillis());
-        });
-        lastBeat = beat[0];
+        // The other daemon beats every 100 ms from before this one starts (a slow start must not outlast its lease)
+        // until more than two of its leases (and many of the observer's checks) have passed: its claim must stay.
+        java.util.concurrent.atomic.AtomicLong beat = new java.util.concurrent.atomic.AtomicLong(heartbeat(other, System.currentTimeMillis()));
+        java.util.concurrent.ScheduledExecutorService beating = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        long lastBeat;
+        DaemonProcess daemon;
+        try {
+            beating.scheduleWithFixedDelay(() -> beat.set(heartbeat(other, System.currentTimeMillis())), 100, 100,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+            daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2", "--lease", "1", "--keep-done");
+            DaemonProcess.during(Duration.ofMillis(2 * LEASE_MS + 500), () -> {
+                assertTrue(Files.exists(claims.resolve(job.getFileName())), "the claim of a daemon with a fresh heartbeat was taken"
+                        + daemon.describe());
+                assertEquals(List.of(), SpoolFiles.lines(runs), "the job ran while its owner's lease was fresh");
+            });
+        } finally {
+            beating.shutdownNow();
+            beating.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            lastBeat = beat.get();
+        }
 
         // It goes silent: after its lease (its own lease_ms) the job is returned, runs, and counts an attempt.
         awaitCondition(WAIT, () -> SpoolFiles.lines(runs).contains(id), "the job to run after the lease expired", daemon);

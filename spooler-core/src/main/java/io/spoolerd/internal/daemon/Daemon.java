@@ -313,7 +313,16 @@ public final class Daemon {
         w.total = 0;
         w.progressMessage = null;
         statusDirty = true;
-        if (r.ran()) {
+        if (r.ran() && w.killedBecause != null && !r.outcome().equals("ok")) {
+            // The daemon killed it (harakiri, the end of --grace); what the worker saw is only the consequence,
+            // such as its command's exit code 137.
+            if (w.killedForStop) {
+                outcomes.returnToQueue(r.name(), r.id(), now);
+            } else {
+                outcomes.finished(new Worker.Result(w, r.name(), "error", null, w.killedBecause, r.durationMicros(), r.id(),
+                        r.task(), r.attempt(), false, null), now);
+            }
+        } else if (r.ran()) {
             w.jobsRun++;
             averageJobMicros += (r.durationMicros() - averageJobMicros) / 8;
             outcomes.finished(r, now);

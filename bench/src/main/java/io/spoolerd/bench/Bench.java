@@ -798,6 +798,12 @@ public final class Bench {
 
     private void millionRows() throws Exception {
         int procs = 2;
+        if (!results.containsKey("drain" + procs)) {
+            // run alone (--only=m): the ratio needs the rate with drainN queued, measured here the same way as in (b)
+            Drain small = drainOurs(procs, drainN);
+            results.put("drain" + procs, small.rate);
+            deleteTree(small.dir);
+        }
         Path dir = freshDir("million");
         long fill0 = System.nanoTime();
         fillOurs(dir, millionN, 2, null);

@@ -115,7 +115,7 @@ final class Scanner {
             }
         }
         for (Index.Entry e : index.inState(Index.State.PENDING_BAD)) {
-            recheck(e.name, now);
+            recheck(e.name(), now);
         }
     }
 
@@ -138,9 +138,9 @@ final class Scanner {
                 Index.Entry e = index.get(name);
                 if (e == null) {
                     examine(name, now);
-                } else if (e.state == Index.State.PENDING_BAD) {
+                } else if (e.state() == Index.State.PENDING_BAD) {
                     recheck(name, now);
-                } else if (e.state == Index.State.NOT_A_FILE) {
+                } else if (e.state() == Index.State.NOT_A_FILE) {
                     recheckNotAFile(e, now);
                 }
             } catch (RuntimeException e) {
@@ -159,7 +159,7 @@ final class Scanner {
     }
 
     private void leaveAlone(String name, RuntimeException e) {
-        if (index.get(name) == null || index.get(name).state != Index.State.NOT_A_FILE) {
+        if (index.get(name) == null || index.get(name).state() != Index.State.NOT_A_FILE) {
             index.park(name, Index.State.NOT_A_FILE, e.toString());
             Index.Entry parked = index.get(name);
             index.markSeen(parked, scanNumber);
@@ -193,14 +193,15 @@ final class Scanner {
      * (the operator removed the link and dropped a real job under that name): look again.
      */
     private void recheckNotAFile(Index.Entry e, long now) {
-        Path file = pathOf(e.name);
+        String name = e.name();
+        Path file = pathOf(name);
         if (file != null && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-            long seen = e.seen;
-            index.remove(e.name);
-            examine(e.name, now);
-            Index.Entry again = index.get(e.name);
+            long seen = e.seen();
+            index.remove(name);
+            examine(name, now);
+            Index.Entry again = index.get(name);
             if (again != null) {
-                index.markSeen(again, Math.max(seen, again.seen));
+                index.markSeen(again, Math.max(seen, again.seen()));
             }
         }
     }
@@ -213,7 +214,7 @@ final class Scanner {
         Index.Entry known = index.get(name);
         if (known != null) {
             index.markSeen(known, scanNumber);
-            if (known.state == Index.State.NOT_A_FILE) {
+            if (known.state() == Index.State.NOT_A_FILE) {
                 recheckNotAFile(known, now);
             }
             return;
@@ -293,7 +294,7 @@ final class Scanner {
 
     private void recheck(String name, long now) {
         Index.Entry e = index.get(name);
-        long seen = e == null ? scanNumber : e.seen;
+        long seen = e == null ? scanNumber : e.seen();
         index.remove(name);
         inspect(name, now);
         Index.Entry again = index.get(name);
@@ -467,13 +468,13 @@ final class Scanner {
      * not parseable); returns null then, or when another daemon was faster.
      */
     Daemon.Running claim(Index.Entry entry, long now, Set<String> knownTasks) {
-        String name = entry.name;
+        String name = entry.name();
         Path source = dir.root().resolve(name);
         Path claim = myClaims.resolve(name);
         if (Files.exists(claim, LinkOption.NOFOLLOW_LINKS)) {
             // A job of the same name is running here; rename(2) would replace its claim. Only this
             // thread writes this directory, so checking first is enough.
-            index.putJob(name, entry.priority, now + config.frequency.toMillis(), now);
+            index.putJob(name, entry.priority(), now + config.frequency.toMillis(), now);
             return null;
         }
         try {
@@ -487,7 +488,7 @@ final class Scanner {
                 } else {
                     long retry = Math.max(1000, 5 * config.frequency.toMillis());
                     LOG.log(System.Logger.Level.ERROR, "cannot claim " + name + ": " + e + "; tried again in " + retry + " ms");
-                    index.putJob(name, entry.priority, now + retry, now);
+                    index.putJob(name, entry.priority(), now + retry, now);
                 }
                 return null;
             }
@@ -516,7 +517,7 @@ final class Scanner {
             // Out of file descriptors, an I/O error: try again later, not at the next tick (a log line each time).
             putBack(claim, source);
             long retry = Math.max(1000, 5 * config.frequency.toMillis());
-            index.putJob(name, entry.priority, now + retry, now);
+            index.putJob(name, entry.priority(), now + retry, now);
             LOG.log(System.Logger.Level.ERROR, "cannot read claimed job " + name + ": " + JobFiles.describe(e)
                     + "; put back, tried again in " + retry + " ms");
             return null;
@@ -525,7 +526,7 @@ final class Scanner {
             putBack(claim, source);
             String reason = job.version() > JobCodec.FORMAT_VERSION ? "format version " + job.version() + " is newer than this daemon's"
                     : "no task named \"" + job.task() + "\" here";
-            if (entry.state != Index.State.UNKNOWN_TASK) {
+            if (entry.state() != Index.State.UNKNOWN_TASK) {
                 LOG.log(System.Logger.Level.WARNING, "job " + job.idOr(name) + " left queued: " + reason);
             }
             index.park(name, Index.State.UNKNOWN_TASK, reason);

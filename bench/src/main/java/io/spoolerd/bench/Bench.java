@@ -417,7 +417,7 @@ public final class Bench {
      */
     private List<String> daemon(String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xshare:auto"));
+                "-XX:+UseSerialGC", "-Xshare:auto", "-XX:MaxNewSize=32m"));
         String extra = System.getenv("SPOOLERD_JAVA_OPTS");
         if (extra != null && !extra.isBlank()) {
             cmd.addAll(Arrays.asList(extra.trim().split("\\s+")));

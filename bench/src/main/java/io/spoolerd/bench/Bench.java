@@ -411,12 +411,18 @@ public final class Bench {
     }
 
     /**
-     * {@code spoolerd start} as the launcher runs it (same JVM flags), but straight from the jar: the
-     * launcher would rebuild a jar older than the sources in the middle of a measurement.
+     * {@code spoolerd start} as the launcher runs it (same JVM flags, then SPOOLERD_JAVA_OPTS split at
+     * blanks as the launcher's unquoted expansion does), but straight from the jar: the launcher would
+     * rebuild a jar older than the sources in the middle of a measurement.
      */
     private List<String> daemon(String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(), "start"));
+                "-XX:+UseSerialGC", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:MaxNewSize=32m"));
+        String extra = System.getenv("SPOOLERD_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(Arrays.asList(extra.trim().split("\\s+")));
+        }
+        cmd.addAll(List.of("-jar", jar.toString(), "start"));
         cmd.addAll(Arrays.asList(args));
         return cmd;
     }
@@ -818,6 +824,12 @@ public final class Bench {
 
     private void millionRows() throws Exception {
         int procs = 2;
+        if (!results.containsKey("drain" + procs)) {
+            // run alone (--only=m): the ratio needs the rate with drainN queued, measured here the same way as in (b)
+            Drain small = drainOurs(procs, drainN);
+            results.put("drain" + procs, small.rate);
+            deleteTree(small.dir);
+        }
         Path dir = freshDir("million");
         long fill0 = System.nanoTime();
         fillOurs(dir, millionN, 2, null);

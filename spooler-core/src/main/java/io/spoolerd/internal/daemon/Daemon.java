@@ -437,14 +437,15 @@ public final class Daemon {
             if (next == null) {
                 return null;
             }
-            if (assignedNames.contains(next.name) || outcomes.holds(next.name)) {
+            String name = next.name();
+            if (assignedNames.contains(name) || outcomes.holds(name)) {
                 // A job of the same name is running or held here; claiming would replace its claim (rename(2)).
-                index.putJob(next.name, next.priority, now + config.frequency.toMillis(), now);
+                index.putJob(name, next.priority(), now + config.frequency.toMillis(), now);
                 continue;
             }
-            index.remove(next.name); // a worker claims it now; what it reports decides whether it comes back
-            assignedNames.add(next.name);
-            return new Worker.Assignment(next.name, next.priority);
+            index.remove(name); // a worker claims it now; what it reports decides whether it comes back
+            assignedNames.add(name);
+            return new Worker.Assignment(name, next.priority());
         }
     }
 

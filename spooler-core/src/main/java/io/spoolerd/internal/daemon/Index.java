@@ -1,18 +1,23 @@
 package io.spoolerd.internal.daemon;
 
+import io.spoolerd.internal.store.CanonicalName;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * The daemon's in-memory view of the drop zone: one small entry per job name (name, priority,
  * due time, state), never parsed JSON. Due jobs wait in priority order, the others in time order,
  * so finding the next job and the next wake-up is a lookup, not a rescan. The directory stays the
  * truth: the index is rebuilt from it at start, and a scan corrects it.
+ *
+ * <p>A million queued jobs must fit in a small heap, so a job costs one {@link Entry} (56 bytes,
+ * no name string for the names the API writes), a slot in an {@link EntryTable} and a slot in an
+ * {@link EntryHeap}: about 70 bytes, where entries, name strings, {@code HashMap} and
+ * {@code TreeSet} nodes took about 285.
  */
 final class Index {
 
@@ -29,66 +34,181 @@ final class Index {
         NOT_A_FILE,
     }
 
-    static final class Entry {
-        final String name;
-        int priority;
-        long due;
-        State state;
-        long seen;
-        String reason;
+    private static final State[] STATES = State.values();
+    private static final byte NO_STATE = -1;
 
-        Entry(String name) {
-            this.name = name;
+    /**
+     * One job name. A canonical name without a user id that is exactly what the API writes for
+     * (arrival id, priority, due) is not kept as a string: the arrival id is kept as two longs and
+     * the name rebuilt when asked for. Any other name (hand-dropped, with a user id, or whose
+     * priority or due time was changed away from what the name says) is kept as it is.
+     */
+    static final class Entry {
+        /** The name, or null while it follows from the fields below. */
+        private String text;
+        /** The arrival id's bits, when the name is canonical (hasId). */
+        private long idHigh;
+        private long idLow;
+        private long due;
+        private int priority;
+        /**
+         * The number of the last scan that saw the name, in an int to keep the entry at 56 bytes; it
+         * wraps after 2^31 scans, where at worst a present job is dropped and found again by the next scan.
+         */
+        private int seen;
+        /** Position in the ready or waiting heap, -1 in neither; kept by {@link EntryHeap}. */
+        int heapIndex = -1;
+        private byte state = NO_STATE;
+        private boolean hasId;
+        private boolean explicitDue;
+
+        Entry(String name, CanonicalName canonical) {
+            if (canonical != null) {
+                hasId = true;
+                idHigh = canonical.idHigh();
+                idLow = canonical.idLow();
+            }
+            if (canonical != null && canonical.isFormatted() && !canonical.hasUserId()) {
+                priority = canonical.priority();
+                due = canonical.dueMillis();
+                explicitDue = canonical.explicitDue();
+            } else {
+                text = name;
+            }
+        }
+
+        String name() {
+            return text != null ? text : CanonicalName.format(idHigh, idLow, priority, explicitDue, due);
+        }
+
+        int priority() {
+            return priority;
+        }
+
+        long due() {
+            return due;
+        }
+
+        /** Null between {@link #pollReady} and the caller's decision. */
+        State state() {
+            return state == NO_STATE ? null : STATES[state];
+        }
+
+        long seen() {
+            return seen;
+        }
+
+        /** Sets the order fields; a name that no longer follows from them is kept as a string from now on. */
+        private void schedule(int priority, long due) {
+            if (text == null && (priority != this.priority || due != this.due)) {
+                text = name();
+            }
+            this.priority = priority;
+            this.due = due;
+        }
+
+        /** Whether this is the entry of {@code name}; {@code canonical} is its parse or null. */
+        boolean isNamed(String name, CanonicalName canonical) {
+            if (text != null) {
+                return text.equals(name);
+            }
+            return canonical != null && canonical.isFormatted() && !canonical.hasUserId()
+                    && canonical.idHigh() == idHigh && canonical.idLow() == idLow
+                    && canonical.priority() == priority && canonical.explicitDue() == explicitDue
+                    && canonical.dueMillis() == due;
+        }
+
+        /** Equal to {@link #hash(String, CanonicalName)} of the name. */
+        int hash() {
+            return hasId ? spread(idHigh ^ idLow) : spread(text.hashCode());
+        }
+
+        /** A name's hash: of its arrival id when it is canonical (which the entry keeps either way), else of the string. */
+        static int hash(String name, CanonicalName canonical) {
+            return canonical != null ? spread(canonical.idHigh() ^ canonical.idLow()) : spread(name.hashCode());
+        }
+
+        private static int spread(long h) {
+            h ^= h >>> 33;
+            h *= 0xff51afd7ed558ccdL; // MurmurHash3's finalizer: ids of one millisecond differ in the low bits only
+            h ^= h >>> 33;
+            return (int) h;
+        }
+
+        /** Names in String order, without building them while both start with different arrival ids. */
+        static int compareNames(Entry a, Entry b) {
+            if (a.hasId && b.hasId) {
+                int c = Long.compareUnsigned(a.idHigh, b.idHigh);
+                if (c == 0) {
+                    c = Long.compareUnsigned(a.idLow, b.idLow);
+                }
+                if (c != 0) {
+                    return c; // both names start with their 26-character id, whose characters sort as its bits
+                }
+            }
+            return a.name().compareTo(b.name());
         }
     }
 
-    private static final Comparator<Entry> BY_PRIORITY = Comparator.<Entry>comparingInt(e -> e.priority)
-            .thenComparingLong(e -> e.due).thenComparing(e -> e.name);
-    private static final Comparator<Entry> BY_TIME = Comparator.<Entry>comparingLong(e -> e.due)
-            .thenComparing(e -> e.name);
+    private static final Comparator<Entry> BY_PRIORITY = (a, b) -> {
+        int c = Integer.compare(a.priority, b.priority);
+        if (c == 0) {
+            c = Long.compare(a.due, b.due);
+        }
+        return c != 0 ? c : Entry.compareNames(a, b);
+    };
+    private static final Comparator<Entry> BY_TIME = (a, b) -> {
+        int c = Long.compare(a.due, b.due);
+        return c != 0 ? c : Entry.compareNames(a, b);
+    };
 
-    private final Map<String, Entry> byName = new HashMap<>();
-    private final TreeSet<Entry> ready = new TreeSet<>(BY_PRIORITY);
-    private final TreeSet<Entry> waiting = new TreeSet<>(BY_TIME);
+    private final EntryTable byName = new EntryTable();
+    private final EntryHeap ready = new EntryHeap(BY_PRIORITY);
+    private final EntryHeap waiting = new EntryHeap(BY_TIME);
+    /** Why a name is parked; only parked names have one, so it lives beside the entries. */
+    private final Map<Entry, String> reasons = new HashMap<>();
     /** Entries per state, kept up to date on every change so status and ticks never walk the whole index. */
-    private final int[] stateCounts = new int[State.values().length];
+    private final int[] stateCounts = new int[STATES.length];
 
     boolean contains(String name) {
-        return byName.containsKey(name);
+        return get(name) != null;
     }
 
     Entry get(String name) {
-        return byName.get(name);
+        return byName.get(name, CanonicalName.parse(name));
     }
 
     /** Adds or updates a job that may run from {@code due} on. */
     void putJob(String name, int priority, long due, long now) {
         Entry e = detach(name);
-        e.priority = priority;
-        e.due = due;
-        e.reason = null;
+        e.schedule(priority, due);
+        reasons.remove(e);
         attach(e, due <= now ? State.READY : State.WAITING);
     }
 
     /** Keeps the name known but out of the queue. */
     void park(String name, State state, String reason) {
         Entry e = detach(name);
-        e.reason = reason;
+        reasons.put(e, reason);
         attach(e, state);
     }
 
+    /** Why a parked name is parked, or null. */
+    String reason(Entry e) {
+        return reasons.get(e);
+    }
+
     void remove(String name) {
-        Entry e = byName.remove(name);
+        Entry e = get(name);
         if (e != null) {
-            unlink(e);
-            setState(e, null);
+            forget(e);
         }
     }
 
     /** Moves what has come due to the ready queue and takes the first job of it, or null. */
     Entry pollReady(long now) {
         promote(now);
-        Entry e = ready.pollFirst();
+        Entry e = ready.poll();
         if (e != null) {
             setState(e, null); // between the queue and a claim: the caller decides what it becomes
         }
@@ -107,24 +227,25 @@ final class Index {
      */
     long nextDue(long now) {
         promote(now);
-        return waiting.isEmpty() ? Long.MAX_VALUE : waiting.first().due;
+        return waiting.isEmpty() ? Long.MAX_VALUE : waiting.peek().due;
     }
 
     /** Marks a name as present in the scan numbered {@code scan}. */
     void markSeen(Entry e, long scan) {
-        e.seen = scan;
+        e.seen = (int) scan;
     }
 
     /** Drops the names a full scan did not see (someone else took or removed them). */
     void forgetUnseen(long scan) {
-        Iterator<Entry> it = byName.values().iterator();
-        while (it.hasNext()) {
-            Entry e = it.next();
-            if (e.seen != scan) {
-                unlink(e);
-                setState(e, null);
-                it.remove();
+        int current = (int) scan;
+        List<Entry> gone = new ArrayList<>();
+        byName.forEach(e -> {
+            if (e.seen != current) {
+                gone.add(e);
             }
+        });
+        for (Entry e : gone) {
+            forget(e);
         }
     }
 
@@ -133,19 +254,19 @@ final class Index {
         if (stateCounts[state.ordinal()] == 0) {
             return out;
         }
-        for (Entry e : byName.values()) {
-            if (e.state == state) {
+        byName.forEach(e -> {
+            if (e.state() == state) {
                 out.add(e);
             }
-        }
+        });
         return out;
     }
 
     /** Counts by state, for status. */
     Map<State, Integer> counts(long now) {
         promote(now);
-        Map<State, Integer> counts = new java.util.EnumMap<>(State.class);
-        for (State s : State.values()) {
+        Map<State, Integer> counts = new EnumMap<>(State.class);
+        for (State s : STATES) {
             counts.put(s, stateCounts[s.ordinal()]);
         }
         return counts;
@@ -156,18 +277,20 @@ final class Index {
     }
 
     private void promote(long now) {
-        while (!waiting.isEmpty() && waiting.first().due <= now) {
-            Entry e = waiting.pollFirst();
+        while (!waiting.isEmpty() && waiting.peek().due <= now) {
+            Entry e = waiting.poll();
             setState(e, State.READY);
             ready.add(e);
         }
     }
 
+    /** The entry of a name, new or taken out of its queue. */
     private Entry detach(String name) {
-        Entry e = byName.get(name);
+        CanonicalName canonical = CanonicalName.parse(name);
+        Entry e = byName.get(name, canonical);
         if (e == null) {
-            e = new Entry(name);
-            byName.put(name, e);
+            e = new Entry(name, canonical);
+            byName.add(e);
         } else {
             unlink(e);
         }
@@ -183,20 +306,28 @@ final class Index {
         }
     }
 
+    private void forget(Entry e) {
+        byName.remove(e);
+        unlink(e);
+        setState(e, null);
+        reasons.remove(e);
+    }
+
     private void setState(Entry e, State state) {
-        if (e.state != null) {
-            stateCounts[e.state.ordinal()]--;
+        State old = e.state();
+        if (old != null) {
+            stateCounts[old.ordinal()]--;
         }
         if (state != null) {
             stateCounts[state.ordinal()]++;
         }
-        e.state = state;
+        e.state = state == null ? NO_STATE : (byte) state.ordinal();
     }
 
     private void unlink(Entry e) {
-        if (e.state == State.READY) {
+        if (e.state == State.READY.ordinal()) {
             ready.remove(e);
-        } else if (e.state == State.WAITING) {
+        } else if (e.state == State.WAITING.ordinal()) {
             waiting.remove(e);
         }
     }

@@ -119,7 +119,7 @@ final class Scanner {
             }
         }
         for (Index.Entry e : index.inState(Index.State.PENDING_BAD)) {
-            recheck(e.name, now);
+            recheck(e.name(), now);
         }
     }
 
@@ -142,9 +142,9 @@ final class Scanner {
                 Index.Entry e = index.get(name);
                 if (e == null) {
                     examine(name, now);
-                } else if (e.state == Index.State.PENDING_BAD) {
+                } else if (e.state() == Index.State.PENDING_BAD) {
                     recheck(name, now);
-                } else if (e.state == Index.State.NOT_A_FILE) {
+                } else if (e.state() == Index.State.NOT_A_FILE) {
                     recheckNotAFile(e, now);
                 }
             } catch (RuntimeException e) {
@@ -163,7 +163,7 @@ final class Scanner {
     }
 
     private void leaveAlone(String name, RuntimeException e) {
-        if (index.get(name) == null || index.get(name).state != Index.State.NOT_A_FILE) {
+        if (index.get(name) == null || index.get(name).state() != Index.State.NOT_A_FILE) {
             index.park(name, Index.State.NOT_A_FILE, e.toString());
             Index.Entry parked = index.get(name);
             index.markSeen(parked, scanNumber);
@@ -197,14 +197,15 @@ final class Scanner {
      * (the operator removed the link and dropped a real job under that name): look again.
      */
     private void recheckNotAFile(Index.Entry e, long now) {
-        Path file = pathOf(e.name);
+        String name = e.name();
+        Path file = pathOf(name);
         if (file != null && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-            long seen = e.seen;
-            index.remove(e.name);
-            examine(e.name, now);
-            Index.Entry again = index.get(e.name);
+            long seen = e.seen();
+            index.remove(name);
+            examine(name, now);
+            Index.Entry again = index.get(name);
             if (again != null) {
-                index.markSeen(again, Math.max(seen, again.seen));
+                index.markSeen(again, Math.max(seen, again.seen()));
             }
         }
     }
@@ -217,7 +218,7 @@ final class Scanner {
         Index.Entry known = index.get(name);
         if (known != null) {
             index.markSeen(known, scanNumber);
-            if (known.state == Index.State.NOT_A_FILE) {
+            if (known.state() == Index.State.NOT_A_FILE) {
                 recheckNotAFile(known, now);
             }
             return;
@@ -306,7 +307,7 @@ final class Scanner {
 
     private void recheck(String name, long now) {
         Index.Entry e = index.get(name);
-        long seen = e == null ? scanNumber : e.seen;
+        long seen = e == null ? scanNumber : e.seen();
         index.remove(name);
         inspect(name, now);
         Index.Entry again = index.get(name);

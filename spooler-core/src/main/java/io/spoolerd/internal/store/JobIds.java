@@ -12,6 +12,15 @@ public final class JobIds {
 
     static final String ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     public static final int LENGTH = 26;
+    /** The value of each ASCII character in {@link #ALPHABET}, -1 for the others: no indexOf per character. */
+    private static final byte[] VALUES = new byte[128];
+
+    static {
+        java.util.Arrays.fill(VALUES, (byte) -1);
+        for (int i = 0; i < ALPHABET.length(); i++) {
+            VALUES[ALPHABET.charAt(i)] = (byte) i;
+        }
+    }
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Object LOCK = new Object();
@@ -53,7 +62,7 @@ public final class JobIds {
         }
         long millis = 0;
         for (int i = 0; i < 10; i++) {
-            int v = ALPHABET.indexOf(id.charAt(i));
+            int v = valueOf(id.charAt(i));
             if (v < 0) {
                 return -1;
             }
@@ -67,11 +76,35 @@ public final class JobIds {
             return false;
         }
         for (int i = from; i < from + LENGTH; i++) {
-            if (ALPHABET.indexOf(s.charAt(i)) < 0) {
+            if (valueOf(s.charAt(i)) < 0) {
                 return false;
             }
         }
         return s.charAt(from) <= '7'; // 48-bit timestamps start with 0..7
+    }
+
+    /** The 5-bit value of an id character, or -1. */
+    static int valueOf(char c) {
+        return c < VALUES.length ? VALUES[c] : -1;
+    }
+
+    /** Appends the 26 characters of the id whose bits are {@code high} and {@code low}. */
+    static void append(StringBuilder b, long high, long low) {
+        for (int shift = LENGTH * 5 - 5; shift >= 0; shift -= 5) {
+            b.append(ALPHABET.charAt(fiveBits(high, low, shift)));
+        }
+    }
+
+    /** Bits {@code shift .. shift+4} of the 128-bit number high:low. */
+    private static int fiveBits(long high, long low, int shift) {
+        if (shift >= 64) {
+            return (int) (high >>> (shift - 64)) & 31;
+        }
+        long bits = low >>> shift;
+        if (shift > 59) {
+            bits |= high << (64 - shift); // straddles the two longs
+        }
+        return (int) bits & 31;
     }
 
     private static String encode(long millis, long high16, long low64) {

@@ -1,8 +1,6 @@
 package io.spoolerd.internal.store;
 
 import io.spoolerd.InvalidJobException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * File names of jobs. Names written by the API and {@code submit} describe the job well enough to
@@ -14,12 +12,6 @@ public final class JobNames {
 
     public static final String JOB_SUFFIX = ".json";
     public static final String BATCH_SUFFIX = ".jsonl";
-
-    /** Ids chosen by producers: safe in a file name, no leading dot, no path separators. */
-    private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.:@+=-]{0,127}");
-
-    private static final Pattern CANONICAL = Pattern.compile(
-            "([0-9A-HJKMNP-TV-Z]{26})(?:-p(-?\\d{1,10}))?(?:-t(-?\\d{1,19}))?(?:-k(" + USER_ID.pattern() + "))?\\.json");
 
     private JobNames() {}
 
@@ -40,23 +32,28 @@ public final class JobNames {
     }
 
     public static void checkId(String id) {
-        if (id == null || !USER_ID.matcher(id).matches()) {
+        if (!isValidId(id)) {
             throw new InvalidJobException("\"id\" must be 1 to 128 characters of A-Z a-z 0-9 _ . : @ + = -"
                     + " not starting with '.' or '-', got " + (id == null ? "null" : "\"" + id + "\""));
         }
     }
 
+    /** Ids chosen by producers: safe in a file name, no leading dot, no path separators. */
     public static boolean isValidId(String id) {
-        return id != null && USER_ID.matcher(id).matches();
+        return id != null && CanonicalName.isUserId(id, 0, id.length());
     }
 
     /** The canonical name of a new job. */
     public static String format(String arrivalId, int priority, Long dueMillis, String userId) {
-        StringBuilder b = new StringBuilder(arrivalId);
+        return appendFacts(new StringBuilder(arrivalId), priority, dueMillis != null, dueMillis == null ? 0 : dueMillis, userId);
+    }
+
+    /** The rest of a canonical name after its arrival id. */
+    static String appendFacts(StringBuilder b, int priority, boolean explicitDue, long dueMillis, String userId) {
         if (priority != 0) {
             b.append("-p").append(priority);
         }
-        if (dueMillis != null) {
+        if (explicitDue) {
             b.append("-t").append(dueMillis);
         }
         if (userId != null) {
@@ -76,22 +73,8 @@ public final class JobNames {
 
     /** The facts a canonical name carries, or null for a hand-made name. */
     public static Canonical parse(String name) {
-        if (name.length() < JobIds.LENGTH + JOB_SUFFIX.length() || !JobIds.isId(name, 0)) {
-            return null;
-        }
-        Matcher m = CANONICAL.matcher(name);
-        if (!m.matches()) {
-            return null;
-        }
-        int priority;
-        long due;
-        try {
-            priority = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
-            due = m.group(3) == null ? JobIds.millisOf(m.group(1)) : Long.parseLong(m.group(3));
-        } catch (NumberFormatException e) {
-            return null; // beyond int / long: not a name format() writes
-        }
-        return new Canonical(m.group(1), priority, due, m.group(3) != null, m.group(4));
+        CanonicalName c = CanonicalName.parse(name);
+        return c == null ? null : new Canonical(c.arrivalId(), c.priority(), c.dueMillis(), c.explicitDue(), c.userId());
     }
 
     /** The job id a name stands for without opening it: the user id, the arrival id, or the stem. */

@@ -279,8 +279,6 @@ public final class Daemon {
             statusDirty = true;
         } else if (event instanceof Worker.Started st) {
             onStarted(st, now);
-        } else if (event instanceof Worker.Child c) {
-            c.worker().childPid = c.pid();
         } else if (event instanceof Worker.Result r) {
             onResult(r, now);
         } else if (event instanceof Worker.Exited x) {
@@ -308,7 +306,6 @@ public final class Daemon {
         }
         w.assigned.remove(a);
         assignedNames.remove(a.name);
-        w.childPid = -1;
         w.done = 0;
         w.total = 0;
         w.progressMessage = null;

@@ -59,8 +59,6 @@ final class Worker {
 
     record Progress(Worker worker, long done, long total, String message) implements Message {}
 
-    record Child(Worker worker, long pid) implements Message {}
-
     record Exited(Worker worker, int exitCode) implements Message {}
 
     /** A job handed to this worker: queued in it, or running once {@link #startedMillis} is set. */
@@ -89,6 +87,10 @@ final class Worker {
     /** Handed to this worker and not yet reported, in the order it runs them; the first may be running. */
     final ArrayDeque<Assignment> assigned = new ArrayDeque<>();
     int jobsRun;
+    /**
+     * The process of the command task running now, or -1: set by the reader thread in message order
+     * (a child, then its job's result), so it is known when the worker dies right after starting it.
+     */
     volatile long childPid = -1;
     /** Why the daemon killed it, or null: the job's error text then. */
     String killedBecause;
@@ -228,15 +230,21 @@ final class Worker {
             }
             case WorkerProtocol.START -> new Started(this, m.path("name").asText(), m.path("id").asText(),
                     m.path("task").asText(), m.path("attempt").asInt(1));
-            case WorkerProtocol.RESULT -> new Result(this, m.path("name").asText(), m.path("outcome").asText("error"),
+            case WorkerProtocol.RESULT -> {
+                childPid = -1;
+                yield new Result(this, m.path("name").asText(), m.path("outcome").asText("error"),
                     m.hasNonNull("delay_ms") ? m.get("delay_ms").asLong() : null,
                     m.hasNonNull("error") ? m.get("error").asText() : null, m.path("duration_us").asLong(),
                     m.hasNonNull("id") ? m.get("id").asText() : null, m.hasNonNull("task") ? m.get("task").asText() : null,
                     m.path("attempt").asInt(0), m.path("deleted").asBoolean(false),
                     m.hasNonNull("due") ? m.get("due").asLong() : null);
+            }
             case WorkerProtocol.PROGRESS -> new Progress(this, m.path("done").asLong(), m.path("total").asLong(),
                     m.hasNonNull("message") ? m.get("message").asText() : null);
-            case WorkerProtocol.CHILD -> new Child(this, m.path("pid").asLong());
+            case WorkerProtocol.CHILD -> {
+                childPid = m.path("pid").asLong(); // only this reader needs it; no event
+                yield null;
+            }
             default -> null;
         });
     }

@@ -411,14 +411,36 @@ public final class Bench {
     }
 
     /**
-     * {@code spoolerd start} as the launcher runs it (same JVM flags), but straight from the jar: the
-     * launcher would rebuild a jar older than the sources in the middle of a measurement.
+     * {@code spoolerd start} as the launcher runs it (same JVM flags, see ./spoolerd), but straight from
+     * the jar: the launcher would rebuild a jar older than the sources in the middle of a measurement.
      */
     private List<String> daemon(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xshare:auto", "-jar", jar.toString(), "start"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xshare:auto", "-Xms16m"));
+        if (trimNativeHeap == null) {
+            trimNativeHeap = succeeds(List.of(java, "-XX:TrimNativeHeapInterval=5000", "-version"));
+        }
+        if (trimNativeHeap) {
+            cmd.add("-XX:TrimNativeHeapInterval=5000");
+        }
+        cmd.addAll(List.of("-jar", jar.toString(), "start"));
         cmd.addAll(Arrays.asList(args));
         return cmd;
+    }
+
+    /** Whether this JVM knows -XX:TrimNativeHeapInterval (17.0.9 and later), as the launcher probes it. */
+    private Boolean trimNativeHeap;
+
+    private static boolean succeeds(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private List<String> uwsgiSpooler(Path dir, int procs) {

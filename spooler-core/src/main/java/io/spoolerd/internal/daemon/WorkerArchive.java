@@ -187,7 +187,11 @@ final class WorkerArchive {
                 }
                 if (CacheDirectory.isPrivateFile(f, uid) && Files.size(f) == Long.parseLong(m.group(1))) {
                     if (TOUCHED.add(f)) {
-                        Files.setLastModifiedTime(f, FileTime.from(Instant.now()));
+                        try {
+                            Files.setLastModifiedTime(f, FileTime.from(Instant.now())); // in use: not stale
+                        } catch (IOException e) {
+                            // read-only, say: it is still good to map
+                        }
                     }
                     return Optional.of(f);
                 }
@@ -201,9 +205,13 @@ final class WorkerArchive {
         return Optional.empty();
     }
 
-    /** The JVM options that make a worker use {@code archive}. */
+    /**
+     * The JVM options that make a worker use {@code archive}. The JVM checks it (a damaged or
+     * mismatched one is not used) and, silenced, says nothing about it: newer JDKs (21, 25) print
+     * such findings on stdout, which is the worker protocol's stream.
+     */
     static List<String> options(Path archive) {
-        return List.of("-XX:SharedArchiveFile=" + archive, "-XX:+VerifySharedSpaces");
+        return List.of("-XX:SharedArchiveFile=" + archive, "-XX:+VerifySharedSpaces", "-Xlog:cds*=off");
     }
 
     /** Makes the archive in the background, unless this daemon tried already for this key. */

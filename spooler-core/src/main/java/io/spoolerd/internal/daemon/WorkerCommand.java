@@ -32,12 +32,15 @@ final class WorkerCommand {
         String classPath = classPath(config);
         List<String> command = new ArrayList<>();
         command.add(java);
+        if (WorkerArchive.eligible(config.workerJvmOpts, classPath)) { // before any look at the cache directory
+            long uid = CacheDirectory.currentUid();
+            // first, so that the operator's options come after them (a -Xlog:cds there is not silenced)
+            WorkerArchive.of(java, config.workerJvmOpts, classPath, cacheDir(uid), uid).ifPresent(archive ->
+                    archive.usable().ifPresentOrElse(
+                            file -> command.addAll(WorkerArchive.options(file)),
+                            () -> archive.createInBackground(opts -> train(config.withWorkerJvmOpts(opts), spoolRoot))));
+        }
         command.addAll(config.workerJvmOpts);
-        long uid = CacheDirectory.currentUid();
-        WorkerArchive.of(java, config.workerJvmOpts, classPath, cacheDir(uid), uid).ifPresent(archive ->
-                archive.usable().ifPresentOrElse(
-                        file -> command.addAll(WorkerArchive.options(file)),
-                        () -> archive.createInBackground(opts -> train(config.withWorkerJvmOpts(opts), spoolRoot))));
         command.add("-cp");
         command.add(classPath);
         command.add(WorkerMain.class.getName());

@@ -411,13 +411,20 @@ public final class Bench {
     }
 
     /**
-     * {@code spoolerd start} as the launcher runs it (same JVM flags, then SPOOLERD_JAVA_OPTS split at
-     * blanks as the launcher's unquoted expansion does), but straight from the jar: the launcher would
-     * rebuild a jar older than the sources in the middle of a measurement.
+     * {@code spoolerd start} as the launcher runs it (same JVM flags, see ./spoolerd, then SPOOLERD_JAVA_OPTS
+     * split at blanks as the launcher's unquoted expansion does), but straight from the jar: the launcher
+     * would rebuild a jar older than the sources in the middle of a measurement.
      */
     private List<String> daemon(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:MaxNewSize=32m"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xshare:auto", "-XX:TieredStopAtLevel=1",
+                "-XX:MaxNewSize=32m", "-Xms16m"));
+        if (trimNativeHeap == null) {
+            trimNativeHeap = succeeds(List.of(java, "-XX:TrimNativeHeapInterval=5000", "-version"));
+        }
+        if (trimNativeHeap) {
+            cmd.add("-XX:TrimNativeHeapInterval=5000");
+        }
         String extra = System.getenv("SPOOLERD_JAVA_OPTS");
         if (extra != null && !extra.isBlank()) {
             cmd.addAll(Arrays.asList(extra.trim().split("\\s+")));
@@ -425,6 +432,21 @@ public final class Bench {
         cmd.addAll(List.of("-jar", jar.toString(), "start"));
         cmd.addAll(Arrays.asList(args));
         return cmd;
+    }
+
+    /** Whether this JVM knows -XX:TrimNativeHeapInterval (17.0.9 and later), as the launcher probes it. */
+    private Boolean trimNativeHeap;
+
+    private static boolean succeeds(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private List<String> uwsgiSpooler(Path dir, int procs) {

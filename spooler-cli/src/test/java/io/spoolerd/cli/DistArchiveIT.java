@@ -37,8 +37,10 @@ class DistArchiveIT {
         Path work = Files.createDirectories(tmp.resolve("work"));
         Path log = tmp.resolve("daemon.log");
 
-        Process daemon = new ProcessBuilder(bin.toString(), "start", "--processes", "1", "--frequency", "0.2")
-                .directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder start = new ProcessBuilder(bin.toString(), "start", "--processes", "1", "--frequency", "0.2")
+                .directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        start.environment().put("SPOOLERD_CACHE_DIR", tmp.resolve("cache").toString()); // not the user's ~/.cache
+        Process daemon = start.start();
         try {
             Process submit = run(work, List.of(bin.toString(), "submit", "echo", "message=from-the-archive"));
             assertEquals(0, submit.exitValue(), new String(submit.getInputStream().readAllBytes(), StandardCharsets.UTF_8));

@@ -55,6 +55,37 @@ class PackagingTest {
     }
 
     @Test
+    void launcherGivesTheDaemonASmallHeapAndTrimsTheNativeOneWhereTheJvmCan() throws Exception {
+        Path home = tmp.resolve("opt/spoolerd");
+        Files.createDirectories(home.resolve("lib"));
+        Path launcher = Files.copy(PACKAGING.resolve("bin/spoolerd"), Files.createDirectories(home.resolve("bin")).resolve("spoolerd"));
+        for (boolean knowsTrim : new boolean[] {true, false}) {
+            // a stand-in JDK whose java prints its arguments, and refuses the trim option when it is too old for it
+            Path java = tmp.resolve("jdk-" + knowsTrim + "/bin/java");
+            Files.createDirectories(java.getParent());
+            Files.writeString(java, "#!/bin/sh\n"
+                    + (knowsTrim ? "" : "case \"$1\" in -XX:TrimNativeHeapInterval=*) exit 1 ;; esac\n")
+                    + "printf '%s\\n' \"$@\"\n");
+            Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
+            for (String command : List.of("start", "status")) {
+                ProcessBuilder pb = new ProcessBuilder(launcher.toString(), command).redirectErrorStream(true);
+                pb.environment().put("JAVA_HOME", java.getParent().getParent().toString());
+                pb.environment().remove("SPOOLERD_JAVA_OPTS");
+                Process p = pb.start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+                assertEquals(0, p.exitValue(), out);
+                List<String> args = out.lines().toList();
+                List<String> jvm = args.subList(0, args.indexOf("-jar"));
+                boolean start = command.equals("start");
+                assertEquals(start, jvm.contains("-Xms16m"), command + ": " + jvm);
+                assertEquals(start && knowsTrim, jvm.contains("-XX:TrimNativeHeapInterval=5000"), command + ": " + jvm);
+                assertTrue(jvm.contains("-XX:+UseSerialGC"), jvm.toString());
+            }
+        }
+    }
+
+    @Test
     void systemdUnitStopsGracefully() throws IOException {
         List<String> unit = Files.readAllLines(PACKAGING.resolve("spoolerd.service"));
         for (String line : List.of("Type=simple",

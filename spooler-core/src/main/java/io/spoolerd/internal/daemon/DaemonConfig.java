@@ -68,6 +68,33 @@ public final class DaemonConfig {
         this.clock = b.clock;
     }
 
+    /** A copy of {@code base} with other worker JVM options (the worker class-data archive's training worker). */
+    private DaemonConfig(DaemonConfig base, List<String> workerJvmOpts) {
+        this.spoolDir = base.spoolDir;
+        this.processes = base.processes;
+        this.frequency = base.frequency;
+        this.commandTasks = base.commandTasks;
+        this.classpath = base.classpath;
+        this.maxAttempts = base.maxAttempts;
+        this.retryDelay = base.retryDelay;
+        this.retryMaxDelay = base.retryMaxDelay;
+        this.harakiri = base.harakiri;
+        this.maxTasks = base.maxTasks;
+        this.keepDone = base.keepDone;
+        this.grace = base.grace;
+        this.lease = base.lease;
+        this.badGrace = base.badGrace;
+        this.maxJobBytes = base.maxJobBytes;
+        this.modes = base.modes;
+        this.chdir = base.chdir;
+        this.workerJvmOpts = List.copyOf(workerJvmOpts);
+        this.clock = base.clock;
+    }
+
+    DaemonConfig withWorkerJvmOpts(List<String> opts) {
+        return new DaemonConfig(this, opts);
+    }
+
     public static Builder builder() {
         return new Builder();
     }

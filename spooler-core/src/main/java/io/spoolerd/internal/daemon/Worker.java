@@ -4,18 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.spoolerd.internal.Threads;
-import io.spoolerd.internal.worker.WorkerMain;
 import io.spoolerd.internal.worker.WorkerProtocol;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -107,17 +104,7 @@ final class Worker {
 
     static Worker start(int slot, DaemonConfig config, Path spoolRoot, Path claims, Consumer<Daemon.Event> events)
             throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(config.workerJvmOpts);
-        StringBuilder cp = new StringBuilder(System.getProperty("java.class.path"));
-        for (Path extra : config.classpath) {
-            cp.append(File.pathSeparator).append(extra.toAbsolutePath());
-        }
-        command.add("-cp");
-        command.add(cp.toString());
-        command.add(WorkerMain.class.getName());
-        Process process = new ProcessBuilder(command).start();
+        Process process = WorkerCommand.of(config, spoolRoot).start();
         Worker worker = new Worker(slot, process);
         ObjectNode init = WorkerProtocol.message(WorkerProtocol.INIT);
         ObjectNode commands = init.putObject("commands");

@@ -302,14 +302,11 @@ final class Outcomes {
     }
 
     private void returnDead(Path claim, String name, String ownerId, long now) throws IOException {
-        JobFile job;
-        try {
-            job = JobCodec.parse(JobFiles.read(claim, config.maxJobBytes), name);
-        } catch (InvalidJobException e) {
-            backToQueue(claim, name); // the scan judges it
+        Daemon.Running running = load(name, now, now); // one that does not parse goes back as it is: the scan judges it
+        if (running == null) {
             return;
         }
-        Daemon.Running running = new Daemon.Running(name, claim, job, job.idOr(name), job.attempts() + 1, now);
+        JobFile job = running.job();
         String why = "daemon " + ownerId + " died while the job was claimed";
         int attempts = running.attempt();
         if (!retry.mayRetry(attempts, job.maxAttempts())) {

@@ -604,35 +604,13 @@ public final class Bench {
             }
             drop = latencies(stamps, t0, null);
             progress("latency spoolerd, Java API");
-            Path apiStamps = work.resolve("stamps-ours-api-" + dirCounter + ".txt");
-            Spooler spooler = Spooler.open(dir);
-            Map<Integer, Long> t1 = new HashMap<>();
-            for (int i = 0; i < latencyN; i++) {
-                Thread.sleep(ThreadLocalRandom.current().nextInt(20, 70));
-                long before = Clocks.epochMicros();
-                spooler.spool(JobSpec.builder("bench-stamp").arg("n", i).arg("out", apiStamps.toString()).build());
-                t1.put(i, before);
-                if (!lines.await(base + latencyN + i + 1, System.nanoTime() + TimeUnit.SECONDS.toNanos(10))) {
-                    throw new IOException("API job " + i + " did not run within 10 s; output:\n" + lines.tail(20));
-                }
-            }
-            api = latencies(apiStamps, t1, null);
+            api = apiLatencies(Spooler.open(dir), work.resolve("stamps-ours-api-" + dirCounter + ".txt"), lines,
+                    base + latencyN);
             // The same without the producer's two fsyncs: from the call, which renames the file into the drop zone
             // some tens of microseconds later, to the task's start; what (c) measures, the rename to the start.
             progress("latency spoolerd, Java API durable(false)");
-            Path fastStamps = work.resolve("stamps-ours-api-fast-" + dirCounter + ".txt");
-            Spooler fastSpooler = Spooler.builder(dir).durable(false).open();
-            Map<Integer, Long> t2 = new HashMap<>();
-            for (int i = 0; i < latencyN; i++) {
-                Thread.sleep(ThreadLocalRandom.current().nextInt(20, 70));
-                long before = Clocks.epochMicros();
-                fastSpooler.spool(JobSpec.builder("bench-stamp").arg("n", i).arg("out", fastStamps.toString()).build());
-                t2.put(i, before);
-                if (!lines.await(base + 2L * latencyN + i + 1, System.nanoTime() + TimeUnit.SECONDS.toNanos(10))) {
-                    throw new IOException("API job " + i + " did not run within 10 s; output:\n" + lines.tail(20));
-                }
-            }
-            fast = latencies(fastStamps, t2, null);
+            fast = apiLatencies(Spooler.builder(dir).durable(false).open(),
+                    work.resolve("stamps-ours-api-fast-" + dirCounter + ".txt"), lines, base + 2L * latencyN);
         } finally {
             Procs.stop(p, 30);
         }
@@ -648,6 +626,21 @@ public final class Bench {
                 "uWSGI, uwsgi.spool() in its own instance", latencyN + " jobs; no fsync: the call renames the file in"
                         + " within microseconds, so this is the rename -> task start of (c)");
         deleteTree(dir);
+    }
+
+    /** Start latencies of latencyN jobs spooled one at a time, from just before each call; {@code done} lines came before. */
+    private double[] apiLatencies(Spooler spooler, Path stamps, Procs.Lines lines, long done) throws Exception {
+        Map<Integer, Long> t0 = new HashMap<>();
+        for (int i = 0; i < latencyN; i++) {
+            Thread.sleep(ThreadLocalRandom.current().nextInt(20, 70));
+            long before = Clocks.epochMicros();
+            spooler.spool(JobSpec.builder("bench-stamp").arg("n", i).arg("out", stamps.toString()).build());
+            t0.put(i, before);
+            if (!lines.await(done + i + 1, System.nanoTime() + TimeUnit.SECONDS.toNanos(10))) {
+                throw new IOException("API job " + i + " did not run within 10 s; output:\n" + lines.tail(20));
+            }
+        }
+        return latencies(stamps, t0, null);
     }
 
     private void latencyRow(String what, double[] ours, double[] theirs, String theirName, String note) {

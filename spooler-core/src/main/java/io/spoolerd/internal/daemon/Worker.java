@@ -1,9 +1,7 @@
 package io.spoolerd.internal.daemon;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.spoolerd.internal.Threads;
+import io.spoolerd.internal.worker.WireMessage;
 import io.spoolerd.internal.worker.WorkerProtocol;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -11,8 +9,8 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -104,11 +102,9 @@ final class Worker {
 
     static Worker start(int slot, DaemonConfig config, Path spoolRoot, Path claims, Consumer<Daemon.Event> events)
             throws IOException {
-        Process process = WorkerCommand.of(config, spoolRoot).start();
+        Process process = WorkerCommand.of(config).start();
         Worker worker = new Worker(slot, process);
-        ObjectNode init = WorkerProtocol.message(WorkerProtocol.INIT);
-        ObjectNode commands = init.putObject("commands");
-        config.commandTasks.forEach(commands::put);
+        WireMessage init = WorkerProtocol.message(WorkerProtocol.INIT).put("commands", config.commandTasks);
         Path workDir = config.chdir != null ? config.chdir : spoolRoot.getParent();
         init.put("chdir", workDir.toAbsolutePath().toString());
         init.put("max_job_bytes", config.maxJobBytes);
@@ -133,14 +129,13 @@ final class Worker {
 
     /** Hands the worker jobs to claim and run in this order, in one message. */
     void assign(List<Assignment> jobs, long now) throws IOException {
-        ObjectNode run = WorkerProtocol.message(WorkerProtocol.RUN).put("now", now);
-        ArrayNode names = run.putArray("names");
+        List<String> names = new ArrayList<>(jobs.size());
         for (Assignment a : jobs) {
             names.add(a.name);
             assigned.add(a);
         }
         state = State.BUSY;
-        stdin.send(run);
+        stdin.send(WorkerProtocol.message(WorkerProtocol.RUN).put("now", now).put("names", names));
     }
 
     /** Tells the worker the daemon is stopping; tasks see {@code isShuttingDown()}. */
@@ -202,34 +197,26 @@ final class Worker {
     }
 
     private Optional<Message> decode(String line) {
-        JsonNode m;
+        WireMessage m;
         try {
             m = WorkerProtocol.parse(line);
-        } catch (RuntimeException e) {
+        } catch (IllegalArgumentException e) {
             LOG.log(System.Logger.Level.WARNING, "worker " + pid() + " sent a malformed message: " + line);
             return Optional.empty();
         }
-        return Optional.ofNullable(switch (m.path("op").asText()) {
-            case WorkerProtocol.HELLO -> {
-                Set<String> tasks = new HashSet<>();
-                m.path("tasks").forEach(t -> tasks.add(t.asText()));
-                yield new Ready(this, tasks);
-            }
-            case WorkerProtocol.START -> new Started(this, m.path("name").asText(), m.path("id").asText(),
-                    m.path("task").asText(), m.path("attempt").asInt(1));
+        return Optional.ofNullable(switch (m.op()) {
+            case WorkerProtocol.HELLO -> new Ready(this, Set.copyOf(m.texts("tasks")));
+            case WorkerProtocol.START -> new Started(this, m.text("name", ""), m.text("id", ""),
+                    m.text("task", ""), (int) m.number("attempt", 1));
             case WorkerProtocol.RESULT -> {
                 childPid = -1;
-                yield new Result(this, m.path("name").asText(), m.path("outcome").asText("error"),
-                    m.hasNonNull("delay_ms") ? m.get("delay_ms").asLong() : null,
-                    m.hasNonNull("error") ? m.get("error").asText() : null, m.path("duration_us").asLong(),
-                    m.hasNonNull("id") ? m.get("id").asText() : null, m.hasNonNull("task") ? m.get("task").asText() : null,
-                    m.path("attempt").asInt(0), m.path("deleted").asBoolean(false),
-                    m.hasNonNull("due") ? m.get("due").asLong() : null);
+                yield new Result(this, m.text("name", ""), m.text("outcome", "error"), m.number("delay_ms"),
+                    m.text("error"), m.number("duration_us", 0), m.text("id"), m.text("task"),
+                    (int) m.number("attempt", 0), m.bool("deleted", false), m.number("due"));
             }
-            case WorkerProtocol.PROGRESS -> new Progress(this, m.path("done").asLong(), m.path("total").asLong(),
-                    m.hasNonNull("message") ? m.get("message").asText() : null);
+            case WorkerProtocol.PROGRESS -> new Progress(this, m.number("done", 0), m.number("total", 0), m.text("message"));
             case WorkerProtocol.CHILD -> {
-                childPid = m.path("pid").asLong(); // only this reader needs it; no event
+                childPid = m.number("pid", -1); // only this reader needs it; no event
                 yield null;
             }
             default -> null;

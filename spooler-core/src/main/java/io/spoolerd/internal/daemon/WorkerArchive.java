@@ -53,7 +53,7 @@ final class WorkerArchive {
     private static final System.Logger LOG = System.getLogger("spoolerd");
 
     /** Bump when what goes into an archive changes in a way the key does not show. */
-    static final String FORMAT = "1";
+    static final String FORMAT = "2";
 
     static final Duration TRAIN_TIMEOUT = Duration.ofMinutes(2);
     static final Duration DUMP_TIMEOUT = Duration.ofMinutes(5);

@@ -3,14 +3,17 @@ package io.spoolerd.internal.daemon;
 import io.spoolerd.internal.worker.WorkerMain;
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 
 /**
  * How a worker process is started: {@code java}, the worker JVM options ({@code --worker-jvm-opts},
@@ -20,6 +23,8 @@ import java.util.concurrent.TimeoutException;
 final class WorkerCommand {
 
     private static volatile Optional<Path> cacheDir;
+    private static final String TRAINING_JOB = "archive-training.json";
+    private static final String TRAINING_TASK = "spoolerd-archive-training-no-such-task";
 
     private WorkerCommand() {}
 
@@ -27,7 +32,7 @@ final class WorkerCommand {
      * The process builder of a new worker. When workers can have a class-data archive but it is not
      * made yet, this starts making it in the background; the workers started meanwhile go without.
      */
-    static ProcessBuilder of(DaemonConfig config, Path spoolRoot) {
+    static ProcessBuilder of(DaemonConfig config) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classPath = classPath(config);
         List<String> command = new ArrayList<>();
@@ -38,7 +43,7 @@ final class WorkerCommand {
             WorkerArchive.of(java, config.workerJvmOpts, classPath, cacheDir(uid), uid).ifPresent(archive ->
                     archive.usable().ifPresentOrElse(
                             file -> command.addAll(WorkerArchive.options(file)),
-                            () -> archive.createInBackground(opts -> train(config.withWorkerJvmOpts(opts), spoolRoot))));
+                            () -> archive.createInBackground(opts -> train(config.withWorkerJvmOpts(opts)))));
         }
         command.addAll(config.workerJvmOpts);
         command.add("-cp");
@@ -66,24 +71,49 @@ final class WorkerCommand {
     }
 
     /**
-     * Runs a training worker, one that is no slot of the daemon's: until it said hello, then closes
-     * its stdin and waits for its exit. True when it went so within {@link WorkerArchive#TRAIN_TIMEOUT}.
+     * Runs a training worker, one that is no slot of the daemon's, in a private temporary directory:
+     * it says hello, is named one job there (of a task no worker has, so nothing runs, but the job
+     * is claimed and parsed: the classes of that path go into the archive too, while an idle
+     * worker never loads them), and is told to exit. True when it went so within
+     * {@link WorkerArchive#TRAIN_TIMEOUT}.
      */
-    private static boolean train(DaemonConfig config, Path spoolRoot) throws IOException, InterruptedException {
-        CompletableFuture<Void> ready = new CompletableFuture<>();
+    private static boolean train(DaemonConfig config) throws IOException, InterruptedException {
+        Path tmp = Files.createTempDirectory("spoolerd-archive-training");
+        try {
+            Path drop = Files.createDirectory(tmp.resolve("drop"));
+            Path claims = Files.createDirectory(tmp.resolve("claims"));
+            Files.writeString(drop.resolve(TRAINING_JOB), "{\"task\":\"" + TRAINING_TASK + "\",\"args\":{\"n\":1,\"s\":\"x\",\"a\":[true,null,1.5]}}");
+            return train(config, drop, claims);
+        } finally {
+            try (Stream<Path> files = Files.walk(tmp)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private static boolean train(DaemonConfig config, Path drop, Path claims) throws IOException, InterruptedException {
+        CompletableFuture<Worker> ready = new CompletableFuture<>();
+        CompletableFuture<Void> done = new CompletableFuture<>();
         CompletableFuture<Void> exited = new CompletableFuture<>();
-        // it is never named a job, so it never claims one: any claims directory will do
-        Worker worker = Worker.start(-1, config, spoolRoot, spoolRoot, event -> {
-            if (event instanceof Worker.Ready) {
-                ready.complete(null);
+        Worker worker = Worker.start(-1, config, drop, claims, event -> {
+            if (event instanceof Worker.Ready r) {
+                ready.complete(r.worker());
+            } else if (event instanceof Worker.Result) {
+                done.complete(null);
             } else if (event instanceof Worker.Exited) {
-                ready.completeExceptionally(new IOException("exited before it was ready"));
+                IOException gone = new IOException("exited before it was done");
+                ready.completeExceptionally(gone);
+                done.completeExceptionally(gone);
                 exited.complete(null);
             }
         });
         long deadline = System.nanoTime() + WorkerArchive.TRAIN_TIMEOUT.toNanos();
         try {
             ready.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            worker.assign(List.of(new Worker.Assignment(TRAINING_JOB, 0)), System.currentTimeMillis());
+            done.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
             worker.retire();
             exited.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
             return true;

@@ -1,6 +1,7 @@
 package io.spoolerd.internal.worker;
 
 import io.spoolerd.Task;
+import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
@@ -22,7 +23,7 @@ final class TaskRegistry {
         return tasks.get(name);
     }
 
-    Iterable<String> names() {
-        return tasks.keySet();
+    List<String> names() {
+        return List.copyOf(tasks.keySet());
     }
 }

@@ -1,6 +1,5 @@
 package io.spoolerd.internal.worker;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.spoolerd.TaskContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,7 +30,7 @@ final class WorkerContext implements TaskContext {
 
     @Override
     public void progress(long done, long total, String message) {
-        ObjectNode m = WorkerProtocol.message(WorkerProtocol.PROGRESS).put("done", done).put("total", total);
+        WireMessage m = WorkerProtocol.message(WorkerProtocol.PROGRESS).put("done", done).put("total", total);
         if (message != null) {
             m.put("message", message);
         }
@@ -47,7 +46,7 @@ final class WorkerContext implements TaskContext {
         send(WorkerProtocol.message(WorkerProtocol.CHILD).put("pid", pid));
     }
 
-    private void send(ObjectNode message) {
+    private void send(WireMessage message) {
         try {
             daemon.send(message);
         } catch (IOException e) {

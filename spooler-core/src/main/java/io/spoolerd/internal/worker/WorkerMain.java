@@ -1,7 +1,5 @@
 package io.spoolerd.internal.worker;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.spoolerd.InvalidJobException;
 import io.spoolerd.Job;
 import io.spoolerd.Outcome;
@@ -26,8 +24,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
@@ -40,7 +36,7 @@ public final class WorkerMain {
 
     private final WorkerProtocol.Writer daemon;
     private final JobOutput output;
-    private final BlockingQueue<JsonNode> inbox = new LinkedBlockingQueue<>();
+    private final BlockingQueue<WireMessage> inbox = new LinkedBlockingQueue<>();
     /** Names to claim and run, in order; only the main thread touches it. */
     private final Deque<String> names = new ArrayDeque<>();
     private volatile boolean shuttingDown;
@@ -80,28 +76,25 @@ public final class WorkerMain {
 
     private void serve() throws Exception {
         Threads.start("worker-stdin", this::readDaemon);
-        JsonNode init = inbox.take();
-        Map<String, String> commands = new LinkedHashMap<>();
-        init.path("commands").fields().forEachRemaining(e -> commands.put(e.getKey(), e.getValue().asText()));
-        Path workDir = Path.of(init.path("chdir").asText("."));
-        tasks = new TaskRegistry(commands, new CommandTask.Settings(workDir));
-        settings = new Settings(Path.of(init.path("drop_zone").asText()), Path.of(init.path("claims").asText()),
-                init.path("max_job_bytes").asInt(1 << 20), init.path("keep_done").asBoolean(false));
-        ObjectNode hello = WorkerProtocol.message(WorkerProtocol.HELLO).put("pid", ProcessHandle.current().pid());
-        tasks.names().forEach(hello.putArray("tasks")::add);
-        daemon.send(hello);
+        WireMessage init = inbox.take();
+        Path workDir = Path.of(init.text("chdir", "."));
+        tasks = new TaskRegistry(init.textMap("commands"), new CommandTask.Settings(workDir));
+        settings = new Settings(Path.of(init.text("drop_zone", "")), Path.of(init.text("claims", "")),
+                (int) init.number("max_job_bytes", 1 << 20), init.bool("keep_done", false));
+        daemon.send(WorkerProtocol.message(WorkerProtocol.HELLO).put("pid", ProcessHandle.current().pid())
+                .put("tasks", tasks.names()));
         while (true) {
             if (names.isEmpty()) {
                 take(inbox.take());
             }
-            for (JsonNode more; (more = inbox.poll()) != null; ) {
+            for (WireMessage more; (more = inbox.poll()) != null; ) {
                 take(more);
             }
             String name = names.poll();
             if (name == null) {
                 continue;
             }
-            ObjectNode result = shuttingDown ? result(name, "skipped") : claimAndRun(name);
+            WireMessage result = shuttingDown ? result(name, "skipped") : claimAndRun(name);
             output.jobId(null);
             if (names.isEmpty() && inbox.isEmpty()) {
                 daemon.send(result); // nothing follows: the daemon should know now
@@ -111,18 +104,18 @@ public final class WorkerMain {
         }
     }
 
-    private void take(JsonNode message) {
-        if (WorkerProtocol.RUN.equals(message.path("op").asText())) {
-            runNow = message.path("now").asLong(System.currentTimeMillis());
-            message.path("names").forEach(n -> names.add(n.asText()));
+    private void take(WireMessage message) {
+        if (WorkerProtocol.RUN.equals(message.op())) {
+            runNow = message.number("now", System.currentTimeMillis());
+            names.addAll(message.texts("names"));
         }
     }
 
     private void readDaemon() {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
             for (String line; (line = in.readLine()) != null; ) {
-                JsonNode message = WorkerProtocol.parse(line);
-                if (WorkerProtocol.SHUTDOWN.equals(message.path("op").asText())) {
+                WireMessage message = WorkerProtocol.parse(line);
+                if (WorkerProtocol.SHUTDOWN.equals(message.op())) {
                     shuttingDown = true;
                 } else {
                     inbox.add(message);
@@ -135,7 +128,7 @@ public final class WorkerMain {
         Runtime.getRuntime().halt(0);
     }
 
-    private static ObjectNode result(String name, String outcome) {
+    private static WireMessage result(String name, String outcome) {
         return WorkerProtocol.message(WorkerProtocol.RESULT).put("name", name).put("outcome", outcome);
     }
 
@@ -143,7 +136,7 @@ public final class WorkerMain {
      * Claims the job by renaming it into the daemon's claims directory, checks it, runs it. A job
      * that cannot run here stays claimed, and the daemon, told why, puts it back.
      */
-    private ObjectNode claimAndRun(String name) {
+    private WireMessage claimAndRun(String name) {
         Path claim = settings.claims().resolve(name);
         try {
             Files.move(settings.dropZone().resolve(name), claim, StandardCopyOption.ATOMIC_MOVE);
@@ -192,10 +185,10 @@ public final class WorkerMain {
             Runtime.getRuntime().halt(0); // the daemon is gone: the job stays claimed for recovery
         }
         long began = System.nanoTime();
-        ObjectNode result = run(task, new Job(id, parsed.task(), JobCodec.argsOf(parsed), attempt, parsed.at(), parsed.priority()),
+        WireMessage result = run(task, new Job(id, parsed.task(), JobCodec.argsOf(parsed), attempt, parsed.at(), parsed.priority()),
                 claim, json, result(name, "error"));
         result.put("duration_us", (System.nanoTime() - began) / 1000).put("id", id).put("task", parsed.task()).put("attempt", attempt);
-        if (result.path("outcome").asText().equals("ok") && !settings.keepDone()) {
+        if ("ok".equals(result.text("outcome")) && !settings.keepDone()) {
             try {
                 Files.deleteIfExists(claim);
                 result.put("deleted", true);
@@ -206,7 +199,7 @@ public final class WorkerMain {
         return result;
     }
 
-    private ObjectNode run(Task task, Job job, Path file, byte[] json, ObjectNode result) {
+    private WireMessage run(Task task, Job job, Path file, byte[] json, WireMessage result) {
         output.jobId(job.id());
         try {
             WorkerContext context = new WorkerContext(daemon, () -> shuttingDown, file, json, job.id(), job.attempt(), output);
@@ -228,7 +221,7 @@ public final class WorkerMain {
         }
     }
 
-    private static ObjectNode describe(Outcome outcome, ObjectNode result) {
+    private static WireMessage describe(Outcome outcome, WireMessage result) {
         if (outcome instanceof Outcome.Ok) {
             return result.put("outcome", "ok");
         }

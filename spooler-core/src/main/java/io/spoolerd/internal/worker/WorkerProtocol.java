@@ -1,19 +1,15 @@
 package io.spoolerd.internal.worker;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.spoolerd.internal.Threads;
-import io.spoolerd.internal.store.JobCodec;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The messages between the daemon and a worker: one JSON object a line, on the worker's stdin
+ * The messages between the daemon and a worker: one JSON object a line ({@link WireMessage}), on the worker's stdin
  * (daemon to worker) and stdout (worker to daemon). Task output never reaches stdout: the worker
  * sends {@code System.out} to its stderr, which the daemon logs.
  *
@@ -54,16 +50,13 @@ public final class WorkerProtocol {
 
     private WorkerProtocol() {}
 
-    public static ObjectNode message(String op) {
-        return JobCodec.MAPPER.createObjectNode().put("op", op);
+    public static WireMessage message(String op) {
+        return WireMessage.of(op);
     }
 
-    public static JsonNode parse(String line) {
-        try {
-            return JobCodec.MAPPER.readTree(line);
-        } catch (IOException e) {
-            throw new UncheckedIOException("malformed worker message: " + line, e);
-        }
+    /** Reads one message; throws {@link IllegalArgumentException} when the line is not one. */
+    public static WireMessage parse(String line) {
+        return WireMessage.parse(line);
     }
 
     /**
@@ -77,24 +70,24 @@ public final class WorkerProtocol {
         private final BufferedWriter out;
         private boolean flushScheduled;
         private java.util.concurrent.ScheduledExecutorService flusher;
-        private JsonNode heldStart;
+        private WireMessage heldStart;
 
         public Writer(OutputStream stream) {
             this.out = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), 1 << 16);
         }
 
-        public synchronized void send(JsonNode message) throws IOException {
+        public synchronized void send(WireMessage message) throws IOException {
             write(message);
             out.flush();
         }
 
-        public synchronized void sendSoon(JsonNode message) throws IOException {
+        public synchronized void sendSoon(WireMessage message) throws IOException {
             write(message);
             flushSoon();
         }
 
         /** A start message: written with the next message or flush, or not at all when its result comes first. */
-        public synchronized void sendStart(JsonNode start) throws IOException {
+        public synchronized void sendStart(WireMessage start) throws IOException {
             writeHeldStart();
             heldStart = start;
             flushSoon();
@@ -115,8 +108,8 @@ public final class WorkerProtocol {
             out.flush();
         }
 
-        private void write(JsonNode message) throws IOException {
-            if (RESULT.equals(message.path("op").asText())) {
+        private void write(WireMessage message) throws IOException {
+            if (RESULT.equals(message.op())) {
                 heldStart = null; // the job is over: that it started is news to nobody
             } else {
                 writeHeldStart();
@@ -126,14 +119,14 @@ public final class WorkerProtocol {
 
         private void writeHeldStart() throws IOException {
             if (heldStart != null) {
-                JsonNode start = heldStart;
+                WireMessage start = heldStart;
                 heldStart = null;
                 writeLine(start);
             }
         }
 
-        private void writeLine(JsonNode message) throws IOException {
-            out.write(JobCodec.MAPPER.writeValueAsString(message));
+        private void writeLine(WireMessage message) throws IOException {
+            out.write(message.toJson());
             out.write('\n');
         }
 

@@ -24,7 +24,7 @@ class WorkerCommandTest {
                 "-Xmx64m", "-Dx=y", "-cp"));
         expected.add(System.getProperty("java.class.path") + File.pathSeparator + Path.of("tasks.jar").toAbsolutePath());
         expected.add(WorkerMain.class.getName());
-        assertEquals(expected, WorkerCommand.of(config, tmp.resolve("spool")).command());
+        assertEquals(expected, WorkerCommand.of(config).command());
         assertEquals(DaemonConfig.DEFAULT_WORKER_JVM_OPTS, DaemonConfig.builder().build().workerJvmOpts);
     }
 }

@@ -2,7 +2,6 @@ package io.spoolerd.internal.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +16,7 @@ class WorkerProtocolWriterTest {
 
     private List<String> ops() {
         synchronized (wire) {
-            return wire.toString(StandardCharsets.UTF_8).lines().map(l -> WorkerProtocol.parse(l).path("op").asText()).toList();
+            return wire.toString(StandardCharsets.UTF_8).lines().map(l -> WorkerProtocol.parse(l).op()).toList();
         }
     }
 
@@ -29,11 +28,11 @@ class WorkerProtocolWriterTest {
         return ops();
     }
 
-    private static ObjectNode start() {
+    private static WireMessage start() {
         return WorkerProtocol.message(WorkerProtocol.START).put("name", "a.json");
     }
 
-    private static ObjectNode result() {
+    private static WireMessage result() {
         return WorkerProtocol.message(WorkerProtocol.RESULT).put("name", "a.json").put("outcome", "ok");
     }
 

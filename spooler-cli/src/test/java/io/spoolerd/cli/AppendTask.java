@@ -20,7 +20,8 @@ import java.time.Duration;
  *
  * <p>The arg {@code then} picks the outcome after recording the run: {@code ok} (default),
  * {@code fail} (FAIL: to failed/ at once), {@code error} (throws: an attempt, a retry, failed/ when
- * attempts run out) or {@code retry-once} (RETRY after 50 ms on the first attempt, then OK).
+ * attempts run out) or {@code retry-once} (RETRY after 50 ms on the first attempt, then OK). With
+ * {@code pid: true} the line is {@code "<job id> <worker pid>\n"}; {@code sleep_ms} sleeps first.
  */
 public final class AppendTask implements Task {
 
@@ -39,9 +40,14 @@ public final class AppendTask implements Task {
         if (path == null) {
             return Outcome.fail("append: no 'file' arg and no " + FILE_ENV);
         }
+        Object sleep = job.args().get("sleep_ms");
+        if (sleep instanceof Number n) {
+            Thread.sleep(n.longValue());
+        }
+        String record = Boolean.TRUE.equals(job.args().get("pid")) ? job.id() + " " + ProcessHandle.current().pid() : job.id();
         try (FileChannel out = FileChannel.open(Path.of(path), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {
-            ByteBuffer line = ByteBuffer.wrap((job.id() + "\n").getBytes(StandardCharsets.UTF_8));
+            ByteBuffer line = ByteBuffer.wrap((record + "\n").getBytes(StandardCharsets.UTF_8));
             out.write(line);
             if (line.hasRemaining()) {
                 throw new IllegalStateException("short append to " + path);

@@ -34,7 +34,9 @@ import java.util.concurrent.TimeUnit;
  * <p>A free worker gets one job at once. While more jobs are ready than workers are free, a worker
  * whose jobs have been short gets several per message (about {@link #BATCH_TARGET_MICROS} of work,
  * at most {@link #MAX_BATCH}), so a drain costs a message per batch, not per job, and the file work
- * is spread over the workers. A job whose task turns out long holds up at most that batch.
+ * is spread over the workers. A job whose task turns out long holds up at most that batch. While
+ * such short jobs keep their workers on the cores ({@link WorkerLoad}), only as many workers as
+ * there are cores get jobs.
  */
 public final class Daemon {
 
@@ -53,6 +55,8 @@ public final class Daemon {
     /** The work a batch of jobs should amount to, by the recent average duration of a job here. */
     static final long BATCH_TARGET_MICROS = 5_000;
     static final int MAX_BATCH = 64;
+    /** While short jobs keep their workers' threads on the cores, at most this many workers have jobs. */
+    static final int CORES = Runtime.getRuntime().availableProcessors();
 
     private final DaemonConfig config;
     private final SpoolDirectory dir;
@@ -60,6 +64,7 @@ public final class Daemon {
     private final DaemonRegistry registry;
     private final RetryPolicy retry;
     private final Index index = new Index();
+    private final WorkerLoad workerLoad = new WorkerLoad();
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final List<Worker> workers = new ArrayList<>();
     private final Path myClaims;
@@ -265,6 +270,7 @@ public final class Daemon {
                 LOG.log(System.Logger.Level.INFO, "tasks: " + String.join(", ", new java.util.TreeSet<>(knownTasks)));
             }
             startFailures = 0;
+            r.worker().jobThread = r.jobThread();
             if (r.worker().state == Worker.State.STARTING) {
                 r.worker().state = Worker.State.IDLE; // not when it was retired meanwhile
             }
@@ -386,13 +392,11 @@ public final class Daemon {
      */
     private void dispatch(long now) {
         int batch = batchSize();
+        int maxBusy = batch > 1 && workerLoad.cpuBound(this::busyJobThreads, System.nanoTime()) ? CORES : Integer.MAX_VALUE;
         Map<Worker, List<Worker.Assignment>> give = new LinkedHashMap<>();
         fill:
         for (int pass = 0; pass < 2; pass++) {
-            for (Worker w : workers) {
-                if (w.state != Worker.State.IDLE && w.state != Worker.State.BUSY) {
-                    continue;
-                }
+            for (Worker w : takers(maxBusy)) {
                 List<Worker.Assignment> mine = give.computeIfAbsent(w, k -> new ArrayList<>());
                 int queued = w.assigned.size() + mine.size();
                 int room = pass == 0 ? (queued == 0 ? 1 : 0) : (queued <= batch / 2 ? batch - queued : 0);
@@ -420,6 +424,33 @@ public final class Daemon {
             }
             statusDirty = true;
         });
+    }
+
+    /**
+     * The workers that may get jobs now, at most maxBusy of them: those that have jobs first (in
+     * start order: their JIT has warmed up), then idle ones. One left out finishes what it has.
+     */
+    private List<Worker> takers(int maxBusy) {
+        List<Worker> takers = new ArrayList<>();
+        for (boolean busy : new boolean[] {true, false}) {
+            for (Worker w : workers) {
+                if ((w.state == Worker.State.IDLE || w.state == Worker.State.BUSY) && w.assigned.isEmpty() != busy
+                        && takers.size() < maxBusy) {
+                    takers.add(w);
+                }
+            }
+        }
+        return takers;
+    }
+
+    private List<Long> busyJobThreads() {
+        List<Long> threads = new ArrayList<>();
+        for (Worker w : workers) {
+            if (!w.assigned.isEmpty() && w.jobThread > 0) {
+                threads.add(w.jobThread);
+            }
+        }
+        return threads;
     }
 
     /** How many jobs one message may carry: about BATCH_TARGET_MICROS of work by the recent average. */

@@ -32,7 +32,8 @@ final class Worker {
         Worker worker();
     }
 
-    record Ready(Worker worker, Set<String> tasks) implements Message {}
+    /** jobThread: the id of the worker's thread that runs the jobs (Linux), or -1. */
+    record Ready(Worker worker, Set<String> tasks, long jobThread) implements Message {}
 
     /** The worker claimed a job and its task starts. */
     record Started(Worker worker, String name, String id, String task, int attempt) implements Message {}
@@ -82,6 +83,8 @@ final class Worker {
     /** Handed to this worker and not yet reported, in the order it runs them; the first may be running. */
     final ArrayDeque<Assignment> assigned = new ArrayDeque<>();
     int jobsRun;
+    /** The worker's thread that runs the jobs, as the OS knows it (Linux), or -1: for {@link WorkerLoad}. */
+    long jobThread = -1;
     /**
      * The process of the command task running now, or -1: set by the reader thread in message order
      * (a child, then its job's result), so it is known when the worker dies right after starting it.
@@ -205,7 +208,7 @@ final class Worker {
             return Optional.empty();
         }
         return Optional.ofNullable(switch (m.op()) {
-            case WorkerProtocol.HELLO -> new Ready(this, Set.copyOf(m.texts("tasks")));
+            case WorkerProtocol.HELLO -> new Ready(this, Set.copyOf(m.texts("tasks")), m.number("tid", -1));
             case WorkerProtocol.START -> new Started(this, m.text("name", ""), m.text("id", ""),
                     m.text("task", ""), (int) m.number("attempt", 1));
             case WorkerProtocol.RESULT -> {

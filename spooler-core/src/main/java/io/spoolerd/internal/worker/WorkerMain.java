@@ -82,7 +82,7 @@ public final class WorkerMain {
         settings = new Settings(Path.of(init.text("drop_zone", "")), Path.of(init.text("claims", "")),
                 (int) init.number("max_job_bytes", 1 << 20), init.bool("keep_done", false));
         daemon.send(WorkerProtocol.message(WorkerProtocol.HELLO).put("pid", ProcessHandle.current().pid())
-                .put("tasks", tasks.names()));
+                .put("tid", osThreadId()).put("tasks", tasks.names()));
         while (true) {
             if (names.isEmpty()) {
                 take(inbox.take());
@@ -101,6 +101,15 @@ public final class WorkerMain {
             } else {
                 daemon.sendSoon(result);
             }
+        }
+    }
+
+    /** This thread's id as Linux knows it ({@code /proc/thread-self -> <pid>/task/<tid>}), or -1 elsewhere. */
+    private static long osThreadId() {
+        try {
+            return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  *                   "drop_zone":dir,"claims":dir,"keep_done":bool}                 once, first
  *                  {"op":"run","now":millis,"names":[file-name,...]}  claim and run these, in order
  *                  {"op":"shutdown"}                                  the daemon is stopping
- * worker → daemon  {"op":"hello","pid":n,"tasks":[names]}             once, after init
+ * worker → daemon  {"op":"hello","pid":n,"tid":n,"tasks":[names]}     once, after init; tid: the OS id
+ *                                                                     of the thread that runs the jobs
  *                  {"op":"start","name":s,"id":s,"task":s,"attempt":n} claimed, the task starts
  *                  {"op":"child","pid":n}                             a command task's process
  *                  {"op":"progress","done":n,"total":n,"message":s}

@@ -60,17 +60,32 @@ public final class JobCodec {
 
     /** Parses and validates one job; {@code source} names it in errors (a file name, or "line 3 of x.jsonl"). */
     public static JobFile parse(byte[] bytes, String source) {
-        String text = decodeUtf8(bytes, source);
         JsonNode root;
         try {
-            root = MAPPER.readTree(text);
+            // Plain ASCII (most jobs) is valid UTF-8 as it is: Jackson reads the bytes, no decoding pass, no copy.
+            root = isPlainAscii(bytes) ? MAPPER.readTree(bytes) : MAPPER.readTree(decodeUtf8(bytes, source));
         } catch (JsonProcessingException e) {
             throw new InvalidJobException(source + ": not valid JSON: " + oneLine(e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // from bytes in memory: not a thing that happens
         }
         if (root == null || root.isMissingNode()) {
             throw new InvalidJobException(source + ": empty file, expected a JSON object");
         }
         return validate(root, source);
+    }
+
+    /**
+     * Bytes 0x01 to 0x7f only. No NUL either: Jackson takes zero bytes at the start for UTF-16 or
+     * UTF-32, and JSON has no place for a raw NUL anyway (the decoding path reports it).
+     */
+    private static boolean isPlainAscii(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b <= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

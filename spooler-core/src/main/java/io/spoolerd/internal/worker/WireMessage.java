@@ -150,7 +150,12 @@ public final class WireMessage {
 
     private static void writeString(StringBuilder b, String s) {
         b.append('"');
-        for (int i = 0; i < s.length(); i++) {
+        int plain = 0;
+        while (plain < s.length() && !needsEscape(s.charAt(plain))) {
+            plain++;
+        }
+        b.append(s, 0, plain);
+        for (int i = plain; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
                 case '"' -> b.append("\\\"");
@@ -169,6 +174,10 @@ public final class WireMessage {
             }
         }
         b.append('"');
+    }
+
+    private static boolean needsEscape(char c) {
+        return c < 0x20 || c == '"' || c == '\\' || c == '\u2028' || c == '\u2029';
     }
 
     /** Reads one message; throws {@link IllegalArgumentException} on anything but one JSON object. */

@@ -7,6 +7,7 @@ import io.spoolerd.TaskContext;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -21,7 +22,8 @@ import java.time.Duration;
  * <p>The arg {@code then} picks the outcome after recording the run: {@code ok} (default),
  * {@code fail} (FAIL: to failed/ at once), {@code error} (throws: an attempt, a retry, failed/ when
  * attempts run out) or {@code retry-once} (RETRY after 50 ms on the first attempt, then OK). With
- * {@code pid: true} the line is {@code "<job id> <worker pid>\n"}; {@code sleep_ms} sleeps first.
+ * {@code pid: true} the line is {@code "<job id> <worker pid>\n"}; {@code sleep_ms} sleeps first;
+ * {@code until} waits (up to a minute) for that file to exist first.
  */
 public final class AppendTask implements Task {
 
@@ -39,6 +41,11 @@ public final class AppendTask implements Task {
         String path = file != null ? file.toString() : System.getenv(FILE_ENV);
         if (path == null) {
             return Outcome.fail("append: no 'file' arg and no " + FILE_ENV);
+        }
+        Object until = job.args().get("until");
+        for (long deadline = System.nanoTime() + 60_000_000_000L; until != null && !Files.exists(Path.of(until.toString()))
+                && System.nanoTime() < deadline; ) {
+            Thread.sleep(10);
         }
         Object sleep = job.args().get("sleep_ms");
         if (sleep instanceof Number n) {

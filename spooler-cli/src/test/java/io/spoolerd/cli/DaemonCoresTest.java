@@ -11,7 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,29 +39,56 @@ class DaemonCoresTest {
         int processes = CORES + 2;
         Path spool = tmp.resolve("spool");
         Path runs = Files.createDirectories(tmp.resolve("out")).resolve("runs");
-        DaemonProcess daemon = DaemonProcess.startReady(spool, processes, "--frequency", "0.2");
         Spooler spooler = Spooler.builder(spool).durable(false).open();
-
         int busy = 6_000;
-        spool(spooler, busy, Map.of("file", runs.toString(), "pid", true));
+        spool(spooler, busy, Map.of("file", runs.toString(), "pid", true), null); // queued before the start
+        DaemonProcess daemon = DaemonProcess.startReady(spool, processes, "--frequency", "0.2");
+
         awaitCondition(WAIT, () -> SpoolFiles.lines(runs).size() >= busy, busy + " short jobs to run", daemon);
         Set<String> lateWorkers = workers(SpoolFiles.lines(runs).subList(busy / 2, busy));
         assertTrue(lateWorkers.size() <= CORES, "the second half of the busy jobs ran on " + lateWorkers.size()
                 + " workers, not at most " + CORES + daemon.describe());
 
         int waiting = 1_500;
-        spool(spooler, waiting, Map.of("file", runs.toString(), "pid", true, "sleep_ms", 1));
+        spool(spooler, waiting, Map.of("file", runs.toString(), "pid", true, "sleep_ms", 1), Instant.now().plusSeconds(3));
         awaitCondition(WAIT, () -> SpoolFiles.lines(runs).size() >= busy + waiting, waiting + " sleeping jobs to run", daemon);
         Set<String> sleepers = workers(SpoolFiles.lines(runs).subList(busy + waiting / 2, busy + waiting));
         assertEquals(processes, sleepers.size(), "the second half of the sleeping jobs ran on every worker" + daemon.describe());
     }
 
-    private static void spool(Spooler spooler, int n, Map<String, Object> args) {
-        List<JobSpec> jobs = new ArrayList<>();
+    @Test
+    void aWorkerInALongJobLeavesTheCoresToTheOthers() throws IOException {
+        assumeTrue(CORES <= 4, "a worker or two more than cores, not dozens: " + CORES + " cores here");
+        int processes = CORES + 2;
+        Path spool = tmp.resolve("spool");
+        Path runs = Files.createDirectories(tmp.resolve("out")).resolve("runs");
+        Path release = tmp.resolve("release");
+        DaemonProcess daemon = DaemonProcess.startReady(spool, processes, "--frequency", "0.2");
+        Spooler spooler = Spooler.builder(spool).durable(false).open();
+
+        // A long job that waits (it holds no core), then a backlog of short busy ones, due all at once.
+        String sleeper = spooler.spool(AppendTask.NAME, Map.of("file", runs.toString(), "pid", true, "until", release.toString()));
+        awaitCondition(WAIT, () -> SpoolFiles.jobs(spool).isEmpty(), "the long job to be claimed", daemon);
+        int busy = 6_000;
+        spool(spooler, busy, Map.of("file", runs.toString(), "pid", true), Instant.now().plusSeconds(3));
+        // None of them waits behind the long job, or this would not end.
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).size() >= busy, "the short jobs to run", daemon);
+        Set<String> late = workers(SpoolFiles.lines(runs).subList(busy / 2, busy));
+        assertTrue(late.size() >= Math.min(CORES, processes - 1), "the second half of the short jobs ran on " + late
+                + ", not on as many workers as there are cores (" + CORES + ") besides the long job's" + daemon.describe());
+
+        Files.createFile(release);
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).size() >= busy + 1, "the long job to end", daemon);
+        String sleeperPid = SpoolFiles.lines(runs).get(busy).split(" ")[1];
+        assertTrue(!late.contains(sleeperPid), "the long job's worker ran none of them: " + late + " " + sleeperPid);
+    }
+
+    /** Queues n jobs due at the same moment, or now (jobs written while a drain runs would set its pace instead). */
+    private static void spool(Spooler spooler, int n, Map<String, Object> args, Instant due) {
         for (int i = 0; i < n; i++) {
-            jobs.add(JobSpec.of(AppendTask.NAME, args));
+            JobSpec.Builder job = JobSpec.builder(AppendTask.NAME).args(args);
+            spooler.spool((due == null ? job : job.at(due)).build());
         }
-        spooler.spoolAll(jobs);
     }
 
     private static Set<String> workers(List<String> lines) {

@@ -57,6 +57,8 @@ public final class Daemon {
     static final int MAX_BATCH = 64;
     /** While short jobs keep their workers' threads on the cores, at most this many workers have jobs. */
     static final int CORES = Runtime.getRuntime().availableProcessors();
+    /** A job running this long is not one of a stream of short ones (batches are for jobs under 2.5 ms). */
+    static final long LONG_JOB_MILLIS = 100;
 
     private final DaemonConfig config;
     private final SpoolDirectory dir;
@@ -392,11 +394,11 @@ public final class Daemon {
      */
     private void dispatch(long now) {
         int batch = batchSize();
-        int maxBusy = batch > 1 && workerLoad.cpuBound(this::busyJobThreads, System.nanoTime()) ? CORES : Integer.MAX_VALUE;
+        int maxBusy = batch > 1 && workerLoad.cpuBound(() -> busyJobThreads(now), System.nanoTime()) ? CORES : Integer.MAX_VALUE;
         Map<Worker, List<Worker.Assignment>> give = new LinkedHashMap<>();
         fill:
         for (int pass = 0; pass < 2; pass++) {
-            for (Worker w : takers(maxBusy)) {
+            for (Worker w : takers(maxBusy, now)) {
                 List<Worker.Assignment> mine = give.computeIfAbsent(w, k -> new ArrayList<>());
                 int queued = w.assigned.size() + mine.size();
                 int room = pass == 0 ? (queued == 0 ? 1 : 0) : (queued <= batch / 2 ? batch - queued : 0);
@@ -429,13 +431,14 @@ public final class Daemon {
     /**
      * The workers that may get jobs now, at most maxBusy of them: those that have jobs first (in
      * start order: their JIT has warmed up), then idle ones. One left out finishes what it has.
+     * One in a long job gets no more names (they would wait behind it) and takes no place.
      */
-    private List<Worker> takers(int maxBusy) {
+    private List<Worker> takers(int maxBusy, long now) {
         List<Worker> takers = new ArrayList<>();
         for (boolean busy : new boolean[] {true, false}) {
             for (Worker w : workers) {
                 if ((w.state == Worker.State.IDLE || w.state == Worker.State.BUSY) && w.assigned.isEmpty() != busy
-                        && takers.size() < maxBusy) {
+                        && !inLongJob(w, now) && takers.size() < maxBusy) {
                     takers.add(w);
                 }
             }
@@ -443,10 +446,16 @@ public final class Daemon {
         return takers;
     }
 
-    private List<Long> busyJobThreads() {
+    /** Whether the worker's job has run for LONG_JOB_MILLIS: it is out of a drain of short jobs for now. */
+    private static boolean inLongJob(Worker w, long now) {
+        Worker.Assignment running = w.running();
+        return running != null && now - running.startedMillis >= LONG_JOB_MILLIS;
+    }
+
+    private List<Long> busyJobThreads(long now) {
         List<Long> threads = new ArrayList<>();
         for (Worker w : workers) {
-            if (!w.assigned.isEmpty() && w.jobThread > 0) {
+            if (!w.assigned.isEmpty() && w.jobThread > 0 && !inLongJob(w, now)) {
                 threads.add(w.jobThread);
             }
         }

@@ -240,9 +240,11 @@ final class WorkerArchive {
     }
 
     /**
-     * The JVM options that make a worker use {@code archive}. The JVM checks it (a damaged or
-     * mismatched one is not used) and, silenced, says nothing about it: newer JDKs (21, 25) print
-     * such findings on stdout, which is the worker protocol's stream.
+     * The JVM options that make a worker use {@code archive}, mapped where it was dumped
+     * ({@link #AT_REQUESTED_ADDRESS}). The JVM checks its header (one made by another JVM or for
+     * another class path is not used; its bytes the daemon checked, {@link #usable}) and, silenced,
+     * says nothing about it: newer JDKs (21, 25) print such findings on stdout, which is the worker
+     * protocol's stream.
      */
     static List<String> options(Path archive) {
         List<String> options = new ArrayList<>(List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds*=off"));

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class WorkerArchiveIT {
 
     static final Duration WAIT = Duration.ofSeconds(120);
-    static final Pattern ARCHIVE = Pattern.compile("worker-[0-9a-f]+-(\\d+)\\.jsa");
+    static final Pattern ARCHIVE = Pattern.compile("worker-[0-9a-f]+-(\\d+)-[0-9a-f]{8}\\.jsa");
 
     @TempDir
     Path tmp;
@@ -62,15 +62,18 @@ class WorkerArchiveIT {
         }
         Path archive = archive(cache).orElseThrow();
 
-        // Same size, other bytes: workers get it, the JVM's check refuses it, they run anyway.
+        // Same size, other bytes: the daemon's CRC check refuses it, removes it and makes it again;
+        // the worker started meanwhile runs without.
         byte[] noise = new byte[(int) Files.size(archive)];
         new Random(7).nextBytes(noise);
         Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rw-------"));
         Files.write(archive, noise);
         try (DaemonProcess daemon = start(spool, cache)) {
             daemon.awaitReady(1);
-            assertTrue(usesArchive(daemon.workers().get(0), archive), "handed to the worker");
+            assertFalse(usesArchive(daemon.workers().get(0), null), "no archive for this worker");
             runJob(daemon, "damaged");
+            daemon.awaitLog(Pattern.compile("INFO\\s+worker class-data archive \\S+ made in"), WAIT);
+            archive = archive(cache).orElseThrow();
             daemon.sigterm();
             assertEquals(0, daemon.awaitExit(WAIT));
         }

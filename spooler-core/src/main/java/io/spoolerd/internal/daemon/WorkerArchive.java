@@ -5,6 +5,7 @@ import io.spoolerd.internal.store.DurableWrite;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -23,12 +24,15 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
 
 /**
  * A class-data sharing archive (AppCDS, JDK 17's {@code -Xshare:dump}) of exactly the classes an idle
@@ -37,9 +41,13 @@ import java.util.regex.Pattern;
  * 5 MiB of RSS per worker and starts them faster.
  *
  * <p>One archive per JDK, worker class path (each jar's size and mtime) and worker JVM options: the
- * {@linkplain #key key}. It lives in the {@link CacheDirectory} as {@code worker-<key>-<size>.jsa}:
- * the size in the name lets a worker start refuse a truncated file, which would crash the JVM
- * (SIGBUS), while {@code -XX:+VerifySharedSpaces} makes the JVM itself ignore one with other damage.
+ * {@linkplain #key key}. It lives in the {@link CacheDirectory} as {@code worker-<key>-<size>-<crc>.jsa}:
+ * before each worker start the daemon checks the size (a truncated file would crash the JVM,
+ * SIGBUS) and the CRC-32C of the file (other damage) against its name and removes a file that
+ * differs. That check is the daemon's, not each worker's ({@code -XX:+VerifySharedSpaces}), because
+ * a JVM verifying an archive reads all of it, and so has every page of it resident, also those of
+ * classes it never loads; for the same reason workers map it where it was dumped
+ * ({@link #AT_REQUESTED_ADDRESS}).
  * When there is none, one is made in the background, once per key and daemon, under a file lock so
  * that daemons started together make it once: a training worker runs with
  * {@code -XX:DumpLoadedClassList} until it is ready and exits, {@code java -Xshare:dump} turns its
@@ -53,7 +61,21 @@ final class WorkerArchive {
     private static final System.Logger LOG = System.getLogger("spoolerd");
 
     /** Bump when what goes into an archive changes in a way the key does not show. */
-    static final String FORMAT = "2";
+    static final String FORMAT = "3";
+
+    /**
+     * Maps the archive where it was dumped (0x800000000) instead of at a random address, which JDK
+     * 17.0.15 does by default ({@code ArchiveRelocationMode=1}, for address-space randomisation). A
+     * relocated archive has every pointer in it rewritten: all of its pages become resident private
+     * copies in each worker (15 MiB), also those of classes the worker never loads (the archive has
+     * the classes of running a job too, which an idle worker does not touch). Mapped where it was
+     * dumped, a worker has only the pages it uses, and their read-only part is one page-cache copy
+     * shared by all workers. When that address is taken the JVM relocates anyway. A diagnostic
+     * option in JDK 17-25, hence the unlock; the check that an archive maps runs with it, so a JVM
+     * that refuses it gets no archive (and says why in the {@code .failed} file) rather than workers
+     * that do not start. The operator's {@code -XX:ArchiveRelocationMode=1} comes later and wins.
+     */
+    static final List<String> AT_REQUESTED_ADDRESS = List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0");
 
     static final Duration TRAIN_TIMEOUT = Duration.ofMinutes(2);
     static final Duration DUMP_TIMEOUT = Duration.ofMinutes(5);
@@ -68,13 +90,16 @@ final class WorkerArchive {
             "-Xshare:(off|on|dump)|.*(SharedArchiveFile|ArchiveClassesAtExit|DumpLoadedClassList|SharedClassListFile"
                     + "|UseSharedSpaces|AutoCreateSharedArchive|RequireSharedSpaces).*");
 
-    private static final Pattern ARCHIVE_NAME = Pattern.compile("worker-([0-9a-f]+)-\\d+\\.jsa");
+    /** An archive of any key, also of an earlier format (without the CRC): for the cleanup's ranking. */
+    private static final Pattern ARCHIVE_NAME = Pattern.compile("worker-([0-9a-f]+)-\\d+(?:-[0-9a-f]{8})?\\.jsa");
     private static final Pattern KEY_OF = Pattern.compile("worker-([0-9a-f]+)[-.]");
 
     /** Keys this daemon has tried to make an archive for: at most one try each. */
     private static final Set<String> TRIED = ConcurrentHashMap.newKeySet();
     /** Archives this daemon has marked as in use (their mtime set to now), so cleanup elsewhere keeps them. */
     private static final Set<Path> TOUCHED = ConcurrentHashMap.newKeySet();
+    /** Archives whose CRC this daemon found right, with their mtime then: not read again until it changes. */
+    private static final Map<Path, FileTime> VERIFIED = new ConcurrentHashMap<>();
     private static volatile Process child;
 
     static {
@@ -175,10 +200,11 @@ final class WorkerArchive {
 
     /**
      * The archive file, when there is a sound one: a regular file of ours that no one else can
-     * write, of the size its name says. A damaged one (truncated, say) is removed.
+     * write, of the size and CRC-32C its name says (the CRC read again whenever its mtime is not the
+     * one this daemon last checked). A damaged one (truncated, say) is removed.
      */
     Optional<Path> usable() {
-        Pattern name = Pattern.compile("worker-" + key + "-(\\d+)\\.jsa");
+        Pattern name = Pattern.compile("worker-" + key + "-(\\d+)-([0-9a-f]{8})\\.jsa");
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "worker-" + key + "-*.jsa")) {
             for (Path f : files) {
                 Matcher m = name.matcher(f.getFileName().toString());
@@ -186,17 +212,25 @@ final class WorkerArchive {
                     continue;
                 }
                 if (CacheDirectory.isPrivateFile(f, uid) && Files.size(f) == Long.parseLong(m.group(1))) {
-                    if (TOUCHED.add(f)) {
-                        try {
-                            Files.setLastModifiedTime(f, FileTime.from(Instant.now())); // in use: not stale
-                        } catch (IOException e) {
-                            // read-only, say: it is still good to map
-                        }
+                    FileTime mtime = Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS);
+                    if (mtime.equals(VERIFIED.get(f))) {
+                        return Optional.of(f);
                     }
-                    return Optional.of(f);
+                    if (crc(f) == Long.parseLong(m.group(2), 16)) {
+                        if (TOUCHED.add(f)) {
+                            try {
+                                Files.setLastModifiedTime(f, FileTime.from(Instant.now())); // in use: not stale
+                            } catch (IOException e) {
+                                // read-only, say: it is still good to map
+                            }
+                        }
+                        VERIFIED.put(f, Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS));
+                        return Optional.of(f);
+                    }
                 }
                 LOG.log(System.Logger.Level.WARNING, "removing " + f + ": not a sound worker class-data archive"
-                        + " (a link, writable by others, or not of the size its name says)");
+                        + " (a link, writable by others, or not of the size or CRC its name says)");
+                VERIFIED.remove(f);
                 Files.deleteIfExists(f);
             }
         } catch (IOException | NumberFormatException e) {
@@ -206,12 +240,28 @@ final class WorkerArchive {
     }
 
     /**
-     * The JVM options that make a worker use {@code archive}. The JVM checks it (a damaged or
-     * mismatched one is not used) and, silenced, says nothing about it: newer JDKs (21, 25) print
-     * such findings on stdout, which is the worker protocol's stream.
+     * The JVM options that make a worker use {@code archive}, mapped where it was dumped
+     * ({@link #AT_REQUESTED_ADDRESS}). The JVM checks its header (one made by another JVM or for
+     * another class path is not used; its bytes the daemon checked, {@link #usable}) and, silenced,
+     * says nothing about it: newer JDKs (21, 25) print such findings on stdout, which is the worker
+     * protocol's stream.
      */
     static List<String> options(Path archive) {
-        return List.of("-XX:SharedArchiveFile=" + archive, "-XX:+VerifySharedSpaces", "-Xlog:cds*=off");
+        List<String> options = new ArrayList<>(List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds*=off"));
+        options.addAll(AT_REQUESTED_ADDRESS);
+        return List.copyOf(options);
+    }
+
+    /** The CRC-32C of a file's bytes. */
+    static long crc(Path file) throws IOException {
+        CRC32C crc = new CRC32C();
+        ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            while (ch.read(buffer.clear()) >= 0) {
+                crc.update(buffer.flip());
+            }
+        }
+        return crc.getValue();
     }
 
     /** Makes the archive in the background, unless this daemon tried already for this key. */
@@ -261,7 +311,9 @@ final class WorkerArchive {
                         "-cp", classPath));
                 String failure = run("java -Xshare:dump", dump, output);
                 if (failure == null) {
-                    List<String> check = new ArrayList<>(jvmOpts);
+                    // as a worker maps it (the operator's options after ours), and verified once by the JVM too
+                    List<String> check = new ArrayList<>(AT_REQUESTED_ADDRESS);
+                    check.addAll(jvmOpts);
                     check.addAll(List.of("-Xshare:on", "-XX:+VerifySharedSpaces", "-XX:SharedArchiveFile=" + archive,
                             "-cp", classPath, "-version"));
                     failure = run("the check that it maps (java -Xshare:on -version)", check, output);
@@ -273,7 +325,7 @@ final class WorkerArchive {
                     return Optional.empty();
                 }
                 long size = Files.size(archive);
-                Path published = dir.resolve("worker-" + key + "-" + size + ".jsa");
+                Path published = dir.resolve(String.format(Locale.ROOT, "worker-%s-%d-%08x.jsa", key, size, crc(archive)));
                 DurableWrite.fsync(archive);
                 Files.move(archive, published, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 DurableWrite.fsyncDirectory(dir);

@@ -97,24 +97,34 @@ class WorkerArchiveTest {
         aged(cache.resolve("worker-" + archive.key() + ".4343.jsa.tmp"), now.minus(Duration.ofHours(1)));
 
         Path made = archive.create(this::train).orElseThrow();
-        assertTrue(made.getFileName().toString().matches("worker-" + archive.key() + "-" + Files.size(made) + "\\.jsa"), made.toString());
+        assertEquals(String.format("worker-%s-%d-%08x.jsa", archive.key(), Files.size(made), WorkerArchive.crc(made)),
+                made.getFileName().toString());
         assertEquals(Optional.of(made), archive.usable());
         assertEquals(List.of("worker-2222222222-9.jsa", "worker-3333333333-9.jsa", "worker-4444444444-9.jsa",
                 "worker-" + archive.key() + ".4343.jsa.tmp", made.getFileName().toString(),
                 "worker-" + archive.key() + ".lock").stream().sorted().toList(), names(cache),
                 "its own temporary files gone, others' only when old");
         assertEquals(0, java(archive, made), "a worker maps it");
+        assertMappedWhereDumped(made);
         assertEquals(Optional.of(made), archive.create(opts -> {
             throw new AssertionError("no second training while the archive is there");
         }));
 
-        // the same size, other bytes: handed to workers, which the JVM's own check (VerifySharedSpaces) then ignores
-        byte[] noise = new byte[(int) Files.size(made)];
-        new Random(42).nextBytes(noise);
+        // the same size, other bytes: the CRC in its name refuses it, and it is removed
+        byte[] bytes = Files.readAllBytes(made);
+        bytes[bytes.length / 2] ^= 1;
         Files.setPosixFilePermissions(made, PosixFilePermissions.fromString("rw-------"));
+        Files.write(made, bytes);
+        assertEquals(Optional.empty(), archive.usable());
+        assertFalse(Files.exists(made));
+        // a JVM handed a damaged one anyway (another daemon's view, say) ignores it and starts
+        byte[] noise = new byte[bytes.length];
+        new Random(42).nextBytes(noise);
         Files.write(made, noise);
-        assertEquals(Optional.of(made), archive.usable());
         assertEquals(0, java(archive, made), "a worker still starts on a damaged archive");
+        bytes[bytes.length / 2] ^= 1; // the sound archive again, for the truncation below
+        Files.write(made, bytes);
+        assertEquals(Optional.of(made), archive.usable());
 
         // truncated, which would crash a JVM mapping it: refused and removed
         try (FileChannel ch = FileChannel.open(made, StandardOpenOption.WRITE)) {
@@ -127,14 +137,16 @@ class WorkerArchiveTest {
     @Test
     void refusesFilesOthersCouldHaveWrittenOrLinked() throws Exception {
         WorkerArchive archive = WorkerArchive.of(JAVA, OPTS, jar.toString(), Optional.of(cache), uid).orElseThrow();
-        Path writable = cache.resolve("worker-" + archive.key() + "-3.jsa");
+        Path abc = Files.writeString(tmp.resolve("abc"), "abc");
+        String name = String.format("worker-%s-3-%08x.jsa", archive.key(), WorkerArchive.crc(abc));
+        Path writable = cache.resolve(name);
         Files.writeString(writable, "abc");
         Files.setPosixFilePermissions(writable, PosixFilePermissions.fromString("r--r--r--"));
         assertEquals(Optional.of(writable), archive.usable());
         Files.setPosixFilePermissions(writable, PosixFilePermissions.fromString("rw-rw-r--"));
         assertEquals(Optional.empty(), archive.usable());
         Path target = Files.writeString(tmp.resolve("elsewhere"), "abc");
-        Files.createSymbolicLink(cache.resolve("worker-" + archive.key() + "-3.jsa"), target);
+        Files.createSymbolicLink(cache.resolve(name), target);
         assertEquals(Optional.empty(), archive.usable());
         assertTrue(Files.exists(target), "a link is removed, never what it points to");
     }
@@ -188,6 +200,31 @@ class WorkerArchiveTest {
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertFalse(Pattern.compile("(?i)error|warning").matcher(out).find(), out);
         return p.exitValue();
+    }
+
+    /**
+     * A worker maps the archive where it was dumped, not at a random address (JDK 17.0.15's default),
+     * and does not verify it itself (the daemon does, with the CRC): either would make every page of
+     * it resident in each worker, also those of classes it never loads.
+     */
+    private void assertMappedWhereDumped(Path file) throws IOException, InterruptedException {
+        List<String> options = WorkerArchive.options(file);
+        assertFalse(options.contains("-XX:+VerifySharedSpaces"), options.toString());
+        assertTrue(options.indexOf("-XX:+UnlockDiagnosticVMOptions") >= 0
+                && options.indexOf("-XX:+UnlockDiagnosticVMOptions") < options.indexOf("-XX:ArchiveRelocationMode=0"), options.toString());
+        List<String> command = new ArrayList<>(List.of(JAVA));
+        command.addAll(options); // first, as WorkerCommand puts them
+        command.addAll(OPTS);
+        command.addAll(List.of("-Xlog:cds=info", "-cp", jar.toString(), "-version"));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains(file.toString()), "it maps our archive: " + out);
+        // JDK 17's words; another JDK may log otherwise, and then this says no more
+        assumeTrue(out.contains("Mapped static"), "no CDS mapping log in this JDK's words");
+        assertFalse(out.contains("alternative address"), out);
+        assertTrue(out.contains("at base 0x0000000800000000"), out);
     }
 
     private static void aged(Path file, Instant mtime) throws IOException {

@@ -566,8 +566,8 @@ public final class Bench {
                 "--frequency", "1", "--classpath", benchJar.toString()), Map.of(), null);
         Procs.Lines lines = new Procs.Lines(p, " ok: task=bench-stamp", "tasks:", 0);
         double[] drop;
-        double[] api;
-        double[] fast;
+        ApiLatencies api;
+        ApiLatencies fast;
         try {
             if (!lines.awaitReady(System.nanoTime() + TimeUnit.SECONDS.toNanos(60))) {
                 throw new IOException("spoolerd did not start; output:\n" + lines.tail(20));
@@ -619,28 +619,48 @@ public final class Bench {
         latencyRow("start latency, file dropped by another process (rename -> task start)", drop, uwDrop,
                 "uWSGI, file from another process", latencyN + " jobs, a Java task, after " + latencyWarmup
                         + " warm-up jobs of each kind; uWSGI " + latencyUwsgiN + " jobs");
-        latencyRow("start latency, durable Java API spool() from another process (call -> task start)", api, uwSpool,
+        latencyRow("start latency, durable Java API spool() from another process (call -> task start)", api.total(), uwSpool,
                 "uWSGI, uwsgi.spool() in its own instance", latencyN + " jobs; uWSGI's spool() signals its spooler, "
-                        + "which only works inside the instance; includes the producer's file and directory fsyncs");
-        latencyRow("start latency, Java API durable(false) from another process (call -> task start)", fast, uwSpool,
+                        + "which only works inside the instance; includes the producer's file and directory fsyncs; "
+                        + split(api));
+        latencyRow("start latency, Java API durable(false) from another process (call -> task start)", fast.total(), uwSpool,
                 "uWSGI, uwsgi.spool() in its own instance", latencyN + " jobs; no fsync: the call renames the file in"
-                        + " within microseconds, so this is the rename -> task start of (c)");
+                        + " within microseconds, so this is the rename -> task start of (c); " + split(fast));
         deleteTree(dir);
     }
 
-    /** Start latencies of latencyN jobs spooled one at a time, from just before each call; {@code done} lines came before. */
-    private double[] apiLatencies(Spooler spooler, Path stamps, Procs.Lines lines, long done) throws Exception {
+    /**
+     * Start latencies of latencyN jobs spooled one at a time, from just before each call; {@code done} lines came
+     * before. Also stamps the wall clock when the call returns, so that the call itself and the return -> task start
+     * (the part the daemon and the worker own) can be told apart.
+     */
+    private ApiLatencies apiLatencies(Spooler spooler, Path stamps, Procs.Lines lines, long done) throws Exception {
         Map<Integer, Long> t0 = new HashMap<>();
+        Map<Integer, Long> t1 = new HashMap<>();
+        double[] call = new double[latencyN];
         for (int i = 0; i < latencyN; i++) {
             Thread.sleep(ThreadLocalRandom.current().nextInt(20, 70));
             long before = Clocks.epochMicros();
             spooler.spool(JobSpec.builder("bench-stamp").arg("n", i).arg("out", stamps.toString()).build());
+            long after = Clocks.epochMicros();
             t0.put(i, before);
+            t1.put(i, after);
+            call[i] = (after - before) / 1000.0;
             if (!lines.await(done + i + 1, System.nanoTime() + TimeUnit.SECONDS.toNanos(10))) {
                 throw new IOException("API job " + i + " did not run within 10 s; output:\n" + lines.tail(20));
             }
         }
-        return latencies(stamps, t0, null);
+        Arrays.sort(call);
+        return new ApiLatencies(latencies(stamps, t0, null), call, latencies(stamps, t1, null));
+    }
+
+    /** From the call to the task's start; the call alone; from the call's return to the task's start (all sorted, ms). */
+    private record ApiLatencies(double[] total, double[] call, double[] afterReturn) {}
+
+    /** The split of an API row, as a note: the producer's call and the rest. */
+    private static String split(ApiLatencies a) {
+        return "of which the spool() call p50 " + msPrec(pct(a.call(), 50)) + " / p99 " + msPrec(pct(a.call(), 99))
+                + ", its return -> task start p50 " + msPrec(pct(a.afterReturn(), 50)) + " / p99 " + msPrec(pct(a.afterReturn(), 99));
     }
 
     private void latencyRow(String what, double[] ours, double[] theirs, String theirName, String note) {

@@ -606,8 +606,10 @@ public final class Bench {
             progress("latency spoolerd, Java API");
             api = apiLatencies(Spooler.open(dir), work.resolve("stamps-ours-api-" + dirCounter + ".txt"), lines,
                     base + latencyN);
-            // The same without the producer's two fsyncs: from the call, which renames the file into the drop zone
-            // some tens of microseconds later, to the task's start; what (c) measures, the rename to the start.
+            // The same without the producer's two fsyncs: from the call to the task's start. The call renames the file
+            // into the drop zone 0.2-0.5 ms after it begins here (2 ms when it had to create the file in a directory
+            // whose inode group had many recent deletions: see docs/performance.md), so this is close to what (c)
+            // measures, the rename to the start, plus the producer's own work.
             progress("latency spoolerd, Java API durable(false)");
             fast = apiLatencies(Spooler.builder(dir).durable(false).open(),
                     work.resolve("stamps-ours-api-fast-" + dirCounter + ".txt"), lines, base + 2L * latencyN);
@@ -624,8 +626,9 @@ public final class Bench {
                         + "which only works inside the instance; includes the producer's file and directory fsyncs; "
                         + split(api));
         latencyRow("start latency, Java API durable(false) from another process (call -> task start)", fast.total(), uwSpool,
-                "uWSGI, uwsgi.spool() in its own instance", latencyN + " jobs; no fsync: the call renames the file in"
-                        + " within microseconds, so this is the rename -> task start of (c); " + split(fast));
+                "uWSGI, uwsgi.spool() in its own instance", latencyN + " jobs; no fsync, but the call's own work before"
+                        + " its rename (the job's JSON, writing the file) is in it, which the file drop's stamp leaves out; "
+                        + split(fast));
         deleteTree(dir);
     }
 

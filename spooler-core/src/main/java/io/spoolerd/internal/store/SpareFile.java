@@ -41,9 +41,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>At most one spare per spool directory (and file modes) in a process, made only once the
  * directory has taken a second job from this process (a one-shot producer such as {@code
- * spoolerd submit} makes none). Removed when the JVM exits; one left by a killed process is an
- * empty file, removed by the next process that makes a spare there once it is an hour old (a
- * producer whose spare was removed just writes a new file).
+ * spoolerd submit} makes none). Removed when the JVM exits; one left by a killed process (empty,
+ * or half written when the kill came during a write) is removed by the next process that makes a
+ * spare there once it is an hour old (a producer whose spare was removed just writes a new file).
  */
 public final class SpareFile {
 
@@ -125,6 +125,14 @@ public final class SpareFile {
     }
 
     private void make() {
+        if (!swept) {
+            swept = true;
+            try {
+                removeLeftovers();
+            } catch (IOException | RuntimeException e) {
+                // none, or not readable: nothing to remove
+            }
+        }
         try {
             Path p = spares.resolve(PREFIX + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
             try {
@@ -137,10 +145,6 @@ public final class SpareFile {
             if (exiting || !ready.compareAndSet(null, p)) {
                 UNUSED.remove(p);
                 Files.deleteIfExists(p);
-            }
-            if (!swept) {
-                swept = true;
-                removeLeftovers();
             }
         } catch (IOException | RuntimeException e) {
             // no spare: the next write creates its own file, as without one
@@ -156,14 +160,17 @@ public final class SpareFile {
         }
     }
 
-    /** Spares of killed processes: empty files over an hour old. Also any other's, which then writes a new file. */
+    /**
+     * Spares of killed processes: over an hour old (empty, or half written by a kill during a write,
+     * which updates the time). A live producer whose idle spare goes writes a new file instead.
+     */
     private void removeLeftovers() throws IOException {
         long before = System.currentTimeMillis() - LEFTOVER.toMillis();
         try (DirectoryStream<Path> names = Files.newDirectoryStream(spares, PREFIX + "*.tmp")) {
             for (Path p : names) {
                 try {
                     BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                    if (a.isRegularFile() && a.size() == 0 && a.lastModifiedTime().toMillis() < before) {
+                    if (a.isRegularFile() && a.lastModifiedTime().toMillis() < before) {
                         Files.deleteIfExists(p);
                     }
                 } catch (IOException e) {

@@ -6,6 +6,7 @@ import io.spoolerd.internal.store.FileModes;
 import io.spoolerd.internal.store.JobCodec;
 import io.spoolerd.internal.store.JobIds;
 import io.spoolerd.internal.store.JobNames;
+import io.spoolerd.internal.store.SpareFile;
 import io.spoolerd.internal.store.SpoolDirectory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -41,9 +42,16 @@ public final class Spooler {
     private final Clock clock;
     private final long maxQueued;
     private final boolean durable;
+    /**
+     * Without fsync, the temp file of the next job, made after the previous one went in (see {@link
+     * SpareFile}); null off the default file system. Durable writes do not use it: theirs stay in the
+     * drop zone, written, fsynced, renamed and the directory fsynced, as always.
+     */
+    private final SpareFile spare;
 
     private Spooler(SpoolDirectory directory, Builder b) {
         this.directory = directory;
+        this.spare = SpareFile.of(directory);
         this.clock = b.clock;
         this.maxQueued = b.maxQueued;
         this.durable = b.durable;
@@ -113,7 +121,11 @@ public final class Spooler {
 
     private void write(String name, byte[] content) {
         try {
-            DurableWrite.write(directory.root(), name, content, durable, directory.modes());
+            if (durable || spare == null) {
+                DurableWrite.write(directory.root(), name, content, durable, directory.modes());
+            } else {
+                DurableWrite.writeNotDurable(directory.root(), name, content, directory.modes(), spare);
+            }
         } catch (IOException e) {
             if (DurableWrite.isNoSpace(e)) {
                 throw new SpoolFullException("spool directory " + directory.root() + " is full: no space left on device", e);

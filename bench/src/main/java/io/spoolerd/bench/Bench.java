@@ -566,8 +566,8 @@ public final class Bench {
                 "--frequency", "1", "--classpath", benchJar.toString()), Map.of(), null);
         Procs.Lines lines = new Procs.Lines(p, " ok: task=bench-stamp", "tasks:", 0);
         double[] drop;
-        double[] api;
-        double[] fast;
+        ApiLatencies api;
+        ApiLatencies fast;
         try {
             if (!lines.awaitReady(System.nanoTime() + TimeUnit.SECONDS.toNanos(60))) {
                 throw new IOException("spoolerd did not start; output:\n" + lines.tail(20));
@@ -606,8 +606,10 @@ public final class Bench {
             progress("latency spoolerd, Java API");
             api = apiLatencies(Spooler.open(dir), work.resolve("stamps-ours-api-" + dirCounter + ".txt"), lines,
                     base + latencyN);
-            // The same without the producer's two fsyncs: from the call, which renames the file into the drop zone
-            // some tens of microseconds later, to the task's start; what (c) measures, the rename to the start.
+            // The same without the producer's two fsyncs: from the call to the task's start. The call renames the file
+            // into the drop zone 0.2-0.5 ms after it begins here (2 ms when it had to create the file in a directory
+            // whose inode group had many recent deletions: see docs/performance.md), so this is close to what (c)
+            // measures, the rename to the start, plus the producer's own work.
             progress("latency spoolerd, Java API durable(false)");
             fast = apiLatencies(Spooler.builder(dir).durable(false).open(),
                     work.resolve("stamps-ours-api-fast-" + dirCounter + ".txt"), lines, base + 2L * latencyN);
@@ -619,28 +621,49 @@ public final class Bench {
         latencyRow("start latency, file dropped by another process (rename -> task start)", drop, uwDrop,
                 "uWSGI, file from another process", latencyN + " jobs, a Java task, after " + latencyWarmup
                         + " warm-up jobs of each kind; uWSGI " + latencyUwsgiN + " jobs");
-        latencyRow("start latency, durable Java API spool() from another process (call -> task start)", api, uwSpool,
+        latencyRow("start latency, durable Java API spool() from another process (call -> task start)", api.total(), uwSpool,
                 "uWSGI, uwsgi.spool() in its own instance", latencyN + " jobs; uWSGI's spool() signals its spooler, "
-                        + "which only works inside the instance; includes the producer's file and directory fsyncs");
-        latencyRow("start latency, Java API durable(false) from another process (call -> task start)", fast, uwSpool,
-                "uWSGI, uwsgi.spool() in its own instance", latencyN + " jobs; no fsync: the call renames the file in"
-                        + " within microseconds, so this is the rename -> task start of (c)");
+                        + "which only works inside the instance; includes the producer's file and directory fsyncs; "
+                        + split(api));
+        latencyRow("start latency, Java API durable(false) from another process (call -> task start)", fast.total(), uwSpool,
+                "uWSGI, uwsgi.spool() in its own instance", latencyN + " jobs; no fsync, but the call's own work before"
+                        + " its rename (the job's JSON, writing the file) is in it, which the file drop's stamp leaves out; "
+                        + split(fast));
         deleteTree(dir);
     }
 
-    /** Start latencies of latencyN jobs spooled one at a time, from just before each call; {@code done} lines came before. */
-    private double[] apiLatencies(Spooler spooler, Path stamps, Procs.Lines lines, long done) throws Exception {
+    /**
+     * Start latencies of latencyN jobs spooled one at a time, from just before each call; {@code done} lines came
+     * before. Also stamps the wall clock when the call returns, so that the call itself and the return -> task start
+     * (the part the daemon and the worker own) can be told apart.
+     */
+    private ApiLatencies apiLatencies(Spooler spooler, Path stamps, Procs.Lines lines, long done) throws Exception {
         Map<Integer, Long> t0 = new HashMap<>();
+        Map<Integer, Long> t1 = new HashMap<>();
+        double[] call = new double[latencyN];
         for (int i = 0; i < latencyN; i++) {
             Thread.sleep(ThreadLocalRandom.current().nextInt(20, 70));
             long before = Clocks.epochMicros();
             spooler.spool(JobSpec.builder("bench-stamp").arg("n", i).arg("out", stamps.toString()).build());
+            long after = Clocks.epochMicros();
             t0.put(i, before);
+            t1.put(i, after);
+            call[i] = (after - before) / 1000.0;
             if (!lines.await(done + i + 1, System.nanoTime() + TimeUnit.SECONDS.toNanos(10))) {
                 throw new IOException("API job " + i + " did not run within 10 s; output:\n" + lines.tail(20));
             }
         }
-        return latencies(stamps, t0, null);
+        Arrays.sort(call);
+        return new ApiLatencies(latencies(stamps, t0, null), call, latencies(stamps, t1, null));
+    }
+
+    /** From the call to the task's start; the call alone; from the call's return to the task's start (all sorted, ms). */
+    private record ApiLatencies(double[] total, double[] call, double[] afterReturn) {}
+
+    /** The split of an API row, as a note: the producer's call and the rest. */
+    private static String split(ApiLatencies a) {
+        return "of which the spool() call p50 " + msPrec(pct(a.call(), 50)) + " / p99 " + msPrec(pct(a.call(), 99))
+                + ", its return -> task start p50 " + msPrec(pct(a.afterReturn(), 50)) + " / p99 " + msPrec(pct(a.afterReturn(), 99));
     }
 
     private void latencyRow(String what, double[] ours, double[] theirs, String theirName, String note) {

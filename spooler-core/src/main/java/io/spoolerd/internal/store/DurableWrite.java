@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -35,6 +36,48 @@ public final class DurableWrite {
         }
         if (durable) {
             fsyncDirectory(dir);
+        }
+    }
+
+    /**
+     * {@link #write(Path, String, byte[], boolean, FileModes)} without fsync, with the spare as the
+     * temporary file when there is one: written, then renamed from the spares directory into
+     * {@code dir}, and the next spare made once the file is in place, so the file's creation comes
+     * after the job's rename instead of before it. Without a spare, as {@code write}.
+     */
+    public static void writeNotDurable(Path dir, String name, byte[] content, FileModes modes, SpareFile spare) throws IOException {
+        Path temp = spare.take();
+        if (temp == null || !writeSpare(temp, dir.resolve(name), content)) {
+            write(dir, name, content, false, modes);
+        }
+        spare.refill();
+    }
+
+    /**
+     * Writes into the spare {@code temp} and renames it to {@code target}; false when the spare was
+     * not there any more or not empty (nothing is in {@code target} then, and the caller writes a new file).
+     */
+    private static boolean writeSpare(Path temp, Path target, byte[] content) throws IOException {
+        try {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                if (ch.size() != 0) {
+                    throw new NoSuchFileException(temp.toString(), null, "not an empty spare");
+                }
+                ByteBuffer buf = ByteBuffer.wrap(content);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        } catch (NoSuchFileException e) {
+            // removed by someone else (a sweep of old spares), or not ours: not a reason to fail the job
+            // (when the drop zone itself is gone, the caller's own write fails and says so)
+            deleteQuietly(temp, e);
+            return false;
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(temp, e);
+            throw e;
         }
     }
 

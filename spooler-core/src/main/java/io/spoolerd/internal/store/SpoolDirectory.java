@@ -93,6 +93,11 @@ public final class SpoolDirectory {
         return state().resolve("daemons");
     }
 
+    /** Empty files made ahead of need by non-durable producers of this host (see {@link SpareFile}); made when first needed. */
+    public Path spares() {
+        return state().resolve("spares");
+    }
+
     public Path failed() {
         return root.resolve("failed");
     }

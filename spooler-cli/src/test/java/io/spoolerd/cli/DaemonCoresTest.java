@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,13 +33,21 @@ class DaemonCoresTest {
 
     @TempDir
     Path tmp;
+    Path spool;
+    Path runs;
+    /** A worker or two more than cores. */
+    int processes;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        assumeTrue(CORES <= 4, "a worker or two more than cores, not dozens: " + CORES + " cores here");
+        processes = CORES + 2;
+        spool = tmp.resolve("spool");
+        runs = Files.createDirectories(tmp.resolve("out")).resolve("runs");
+    }
 
     @Test
     void shortBusyJobsGoToAsManyWorkersAsCoresAndShortWaitingOnesToAll() throws IOException {
-        assumeTrue(CORES <= 4, "a worker or two more than cores, not dozens: " + CORES + " cores here");
-        int processes = CORES + 2;
-        Path spool = tmp.resolve("spool");
-        Path runs = Files.createDirectories(tmp.resolve("out")).resolve("runs");
         Spooler spooler = Spooler.builder(spool).durable(false).open();
         int busy = 6_000;
         spool(spooler, busy, Map.of("file", runs.toString(), "pid", true), null); // queued before the start
@@ -58,10 +67,6 @@ class DaemonCoresTest {
 
     @Test
     void aWorkerInALongJobLeavesTheCoresToTheOthers() throws IOException {
-        assumeTrue(CORES <= 4, "a worker or two more than cores, not dozens: " + CORES + " cores here");
-        int processes = CORES + 2;
-        Path spool = tmp.resolve("spool");
-        Path runs = Files.createDirectories(tmp.resolve("out")).resolve("runs");
         Path release = tmp.resolve("release");
         DaemonProcess daemon = DaemonProcess.startReady(spool, processes, "--frequency", "0.2");
         Spooler spooler = Spooler.builder(spool).durable(false).open();

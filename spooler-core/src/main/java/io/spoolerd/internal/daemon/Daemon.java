@@ -395,10 +395,11 @@ public final class Daemon {
     private void dispatch(long now) {
         int batch = batchSize();
         int maxBusy = batch > 1 && workerLoad.cpuBound(() -> busyJobThreads(now), System.nanoTime()) ? CORES : Integer.MAX_VALUE;
+        List<Worker> takers = takers(maxBusy, now);
         Map<Worker, List<Worker.Assignment>> give = new LinkedHashMap<>();
         fill:
         for (int pass = 0; pass < 2; pass++) {
-            for (Worker w : takers(maxBusy, now)) {
+            for (Worker w : takers) {
                 List<Worker.Assignment> mine = give.computeIfAbsent(w, k -> new ArrayList<>());
                 int queued = w.assigned.size() + mine.size();
                 int room = pass == 0 ? (queued == 0 ? 1 : 0) : (queued <= batch / 2 ? batch - queued : 0);

@@ -60,9 +60,8 @@ final class LogSetup {
                             print.flush();
                             return;
                         }
-                    } catch (IOException e) {
-                        reportError(null, e, java.util.logging.ErrorManager.WRITE_FAILURE);
-                        return;
+                    } catch (IOException ignored) {
+                        return; // as PrintStream did: a log that cannot be written (a full disk) does not stop the daemon
                     }
                 }
                 if (flushScheduled.compareAndSet(false, true)) {
@@ -78,8 +77,8 @@ final class LogSetup {
                 synchronized (print) {
                     try {
                         print.flush();
-                    } catch (IOException e) {
-                        reportError(null, e, java.util.logging.ErrorManager.FLUSH_FAILURE);
+                    } catch (IOException ignored) {
+                        // as above
                     }
                 }
             }

@@ -23,7 +23,8 @@ import java.time.Duration;
  * {@code fail} (FAIL: to failed/ at once), {@code error} (throws: an attempt, a retry, failed/ when
  * attempts run out) or {@code retry-once} (RETRY after 50 ms on the first attempt, then OK). With
  * {@code pid: true} the line is {@code "<job id> <worker pid>\n"}; {@code sleep_ms} sleeps first;
- * {@code until} waits (up to a minute) for that file to exist first.
+ * {@code spin_ms} keeps a core busy that long first (a CPU-bound job); {@code until} waits (up to a
+ * minute) for that file to exist first.
  */
 public final class AppendTask implements Task {
 
@@ -50,6 +51,12 @@ public final class AppendTask implements Task {
         Object sleep = job.args().get("sleep_ms");
         if (sleep instanceof Number n) {
             Thread.sleep(n.longValue());
+        }
+        Object spin = job.args().get("spin_ms");
+        if (spin instanceof Number n) {
+            for (long end = System.nanoTime() + (long) (n.doubleValue() * 1_000_000); System.nanoTime() < end; ) {
+                Thread.onSpinWait();
+            }
         }
         String record = Boolean.TRUE.equals(job.args().get("pid")) ? job.id() + " " + ProcessHandle.current().pid() : job.id();
         try (FileChannel out = FileChannel.open(Path.of(path), StandardOpenOption.CREATE, StandardOpenOption.WRITE,

@@ -12,10 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -50,13 +51,17 @@ class DaemonCoresTest {
     void shortBusyJobsGoToAsManyWorkersAsCoresAndShortWaitingOnesToAll() throws IOException {
         Spooler spooler = Spooler.builder(spool).durable(false).open();
         int busy = 6_000;
-        spool(spooler, busy, Map.of("file", runs.toString(), "pid", true), null); // queued before the start
+        // Each spins a core for 0.3 ms: CPU-bound beyond doubt, also while unlink(2) waits for a
+        // disk that discards freed blocks (a no-op job's worker is off the core for much of its time there).
+        spool(spooler, busy, Map.of("file", runs.toString(), "pid", true, "spin_ms", 0.3), null); // queued before the start
         DaemonProcess daemon = DaemonProcess.startReady(spool, processes, "--frequency", "0.2");
 
         awaitCondition(WAIT, () -> SpoolFiles.lines(runs).size() >= busy, busy + " short jobs to run", daemon);
-        Set<String> lateWorkers = workers(SpoolFiles.lines(runs).subList(busy / 2, busy));
-        assertTrue(lateWorkers.size() <= CORES, "the second half of the busy jobs ran on " + lateWorkers.size()
-                + " workers, not at most " + CORES + daemon.describe());
+        Map<String, Integer> late = jobsPerWorker(SpoolFiles.lines(runs).subList(busy / 2, busy));
+        int onCores = late.values().stream().sorted(Comparator.reverseOrder()).limit(CORES).mapToInt(Integer::intValue).sum();
+        // On a quiet machine all of them; spread over every worker, CORES / processes of them.
+        assertTrue(onCores >= busy / 2 * 0.75, "the second half of the busy jobs ran on " + late
+                + ", not three quarters of them on " + CORES + " workers" + daemon.describe());
 
         int waiting = 1_500;
         spool(spooler, waiting, Map.of("file", runs.toString(), "pid", true, "sleep_ms", 1), Instant.now().plusSeconds(3));
@@ -96,11 +101,16 @@ class DaemonCoresTest {
         }
     }
 
-    private static Set<String> workers(List<String> lines) {
-        Set<String> pids = new HashSet<>();
+    /** worker pid -> how many of the lines' jobs it ran. */
+    private static Map<String, Integer> jobsPerWorker(List<String> lines) {
+        Map<String, Integer> jobs = new TreeMap<>();
         for (String line : lines) {
-            pids.add(line.substring(line.indexOf(' ') + 1));
+            jobs.merge(line.substring(line.indexOf(' ') + 1), 1, Integer::sum);
         }
-        return pids;
+        return jobs;
+    }
+
+    private static Set<String> workers(List<String> lines) {
+        return jobsPerWorker(lines).keySet();
     }
 }

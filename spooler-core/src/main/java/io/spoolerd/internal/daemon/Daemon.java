@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -431,20 +432,22 @@ public final class Daemon {
 
     /**
      * The workers that may get jobs now, at most maxBusy of them: those that have jobs first (in
-     * start order: their JIT has warmed up), then idle ones. One left out finishes what it has.
-     * One in a long job gets no more names (they would wait behind it) and takes no place.
+     * start order: their JIT has warmed up), then idle ones, those that had jobs last first (a
+     * worker between two batches keeps its place, so a capped drain stays on the same few). One
+     * left out finishes what it has. One in a long job gets no more names (they would wait behind
+     * it) and takes no place.
      */
     private List<Worker> takers(int maxBusy, long now) {
         List<Worker> takers = new ArrayList<>();
-        for (boolean busy : new boolean[] {true, false}) {
-            for (Worker w : workers) {
-                if ((w.state == Worker.State.IDLE || w.state == Worker.State.BUSY) && w.assigned.isEmpty() != busy
-                        && !inLongJob(w, now) && takers.size() < maxBusy) {
-                    takers.add(w);
-                }
+        List<Worker> idle = new ArrayList<>();
+        for (Worker w : workers) {
+            if ((w.state == Worker.State.IDLE || w.state == Worker.State.BUSY) && !inLongJob(w, now)) {
+                (w.assigned.isEmpty() ? idle : takers).add(w);
             }
         }
-        return takers;
+        idle.sort(Comparator.comparingLong((Worker w) -> w.lastAssignedNanos).reversed());
+        takers.addAll(idle);
+        return takers.size() > maxBusy ? takers.subList(0, maxBusy) : takers;
     }
 
     /** Whether the worker's job has run for LONG_JOB_MILLIS: it is out of a drain of short jobs for now. */

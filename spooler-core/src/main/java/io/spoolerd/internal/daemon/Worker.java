@@ -83,6 +83,8 @@ final class Worker {
     /** Handed to this worker and not yet reported, in the order it runs them; the first may be running. */
     final ArrayDeque<Assignment> assigned = new ArrayDeque<>();
     int jobsRun;
+    /** When it was last handed jobs ({@link System#nanoTime()}), or 0. */
+    long lastAssignedNanos;
     /** The worker's thread that runs the jobs, as the OS knows it (Linux), or -1: for {@link WorkerLoad}. */
     long jobThread = -1;
     /**
@@ -138,6 +140,7 @@ final class Worker {
             assigned.add(a);
         }
         state = State.BUSY;
+        lastAssignedNanos = System.nanoTime();
         stdin.send(WorkerProtocol.message(WorkerProtocol.RUN).put("now", now).put("names", names));
     }
 

@@ -92,7 +92,9 @@ class MultiDaemonTest {
         int byA = a.logLines(0, ok).size();
         int byB = b.logLines(0, ok).size();
         assertEquals(JOBS, byA + byB, "one ok line per job across both logs");
-        assertTrue(byA > JOBS / 20 && byB > JOBS / 20, "both daemons took part: " + byA + " / " + byB + a.describe() + b.describe());
+        // Each file goes to whichever daemon's worker renames it first, and one daemon can win nearly every race
+        // (9,989 to 11 once, on a quiet machine): that both won some is what shows they raced.
+        assertTrue(byA > 0 && byB > 0, "both daemons took part: " + byA + " / " + byB + a.describe() + b.describe());
         Pattern returned = Pattern.compile("is gone: returned|died while the job was claimed");
         assertEquals(List.of(), a.logLines(0, returned), "a live daemon's claims were returned");
         assertEquals(List.of(), b.logLines(0, returned), "a live daemon's claims were returned");

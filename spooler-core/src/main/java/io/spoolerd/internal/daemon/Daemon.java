@@ -445,7 +445,7 @@ public final class Daemon {
                 (w.assigned.isEmpty() ? idle : takers).add(w);
             }
         }
-        idle.sort(Comparator.comparingLong((Worker w) -> w.lastAssignedNanos).reversed());
+        idle.sort(Comparator.comparingLong((Worker w) -> w.lastHandOut).reversed());
         takers.addAll(idle);
         return takers.size() > maxBusy ? takers.subList(0, maxBusy) : takers;
     }

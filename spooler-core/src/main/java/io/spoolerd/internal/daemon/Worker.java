@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -23,6 +24,7 @@ import java.util.function.Consumer;
 final class Worker {
 
     private static final System.Logger LOG = System.getLogger("spoolerd");
+    private static final AtomicLong HAND_OUTS = new AtomicLong();
 
     /** RETIRING: told to exit (stdin closed); it takes no more jobs, its exit event follows. */
     enum State { STARTING, IDLE, BUSY, RETIRING, GONE }
@@ -83,8 +85,8 @@ final class Worker {
     /** Handed to this worker and not yet reported, in the order it runs them; the first may be running. */
     final ArrayDeque<Assignment> assigned = new ArrayDeque<>();
     int jobsRun;
-    /** When it was last handed jobs ({@link System#nanoTime()}), or 0. */
-    long lastAssignedNanos;
+    /** Which hand-out of jobs, counted across all workers, it had last (larger is more recent), or 0. */
+    long lastHandOut;
     /** The worker's thread that runs the jobs, as the OS knows it (Linux), or -1: for {@link WorkerLoad}. */
     long jobThread = -1;
     /**
@@ -140,7 +142,7 @@ final class Worker {
             assigned.add(a);
         }
         state = State.BUSY;
-        lastAssignedNanos = System.nanoTime();
+        lastHandOut = HAND_OUTS.incrementAndGet();
         stdin.send(WorkerProtocol.message(WorkerProtocol.RUN).put("now", now).put("names", names));
     }
 

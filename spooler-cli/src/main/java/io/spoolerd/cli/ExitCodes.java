@@ -24,18 +24,16 @@ final class ExitCodes implements IExecutionExceptionHandler, IParameterException
     @Override
     public int handleParseException(ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();
-        cmd.getErr().println("spoolerd: " + message(e));
-        printHint(cmd);
+        cmd.getErr().println("spoolerd: " + message(e) + hint(cmd));
+        cmd.getErr().flush();
         return USAGE;
     }
 
     @Override
     public int handleExecutionException(Exception e, CommandLine cmd, ParseResult parseResult) {
-        cmd.getErr().println("spoolerd: " + message(e));
         int code = codeOf(e);
-        if (code == USAGE) {
-            printHint(cmd); // a usage error found after parsing reads like one found while parsing
-        }
+        // a usage error found after parsing reads like one found while parsing
+        cmd.getErr().println("spoolerd: " + message(e) + (code == USAGE ? hint(cmd) : ""));
         if (Boolean.getBoolean("spoolerd.debug")) {
             e.printStackTrace(cmd.getErr());
         }
@@ -43,9 +41,9 @@ final class ExitCodes implements IExecutionExceptionHandler, IParameterException
         return code;
     }
 
-    private static void printHint(CommandLine cmd) {
-        cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
-        cmd.getErr().flush();
+    /** Where to read more, on the error's own line: an error is one line (SPEC §6). */
+    private static String hint(CommandLine cmd) {
+        return " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')";
     }
 
     static int codeOf(Throwable e) {

@@ -109,7 +109,11 @@ final class SubmitCommand implements Callable<Integer> {
 
     private static JsonNode readJson(String text, String what) {
         try {
-            return JobCodec.MAPPER.readTree(text);
+            JsonNode node = JobCodec.MAPPER.readTree(text);
+            if (node == null || node.isMissingNode()) {
+                throw new ExitCodes.UsageException(what + ": not valid JSON: no value");
+            }
+            return node;
         } catch (JsonProcessingException e) {
             throw new ExitCodes.UsageException(what + ": not valid JSON: " + e.getOriginalMessage());
         }

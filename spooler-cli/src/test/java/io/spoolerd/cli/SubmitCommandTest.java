@@ -96,15 +96,15 @@ class SubmitCommandTest {
         return job;
     }
 
-    /** A usage error: exit 2, one line saying what is wrong, then the help hint; no stack trace. */
-    private static void assertUsageError(Result r, String expectedInFirstLine) {
+    /** A usage error: exit 2, one line saying what is wrong and where the help is; no stack trace. */
+    private static void assertUsageError(Result r, String expectedInLine) {
         assertEquals(2, r.code(), "exit code; stderr: " + r.err());
         assertEquals("", r.out());
         List<String> lines = r.errLines();
-        assertEquals(2, lines.size(), "one line and the hint: " + r.err());
+        assertEquals(1, lines.size(), "one line: " + r.err());
         assertTrue(lines.get(0).startsWith("spoolerd: "), lines.get(0));
-        assertTrue(lines.get(0).contains(expectedInFirstLine), lines.get(0));
-        assertEquals("Try 'spoolerd submit --help' for more information.", lines.get(1));
+        assertTrue(lines.get(0).contains(expectedInLine), lines.get(0));
+        assertTrue(lines.get(0).endsWith(" (see 'spoolerd submit --help')"), lines.get(0));
         assertNoStackTrace(r);
     }
 
@@ -170,6 +170,8 @@ class SubmitCommandTest {
         assertUsageError(submit("echo", "--json", "[1,2]"), "--json must be a JSON object");
         assertUsageError(submit("echo", "--json", "{nope"), "--json: not valid JSON");
         assertUsageError(submit("echo", "n:=five"), "n:=five: not valid JSON");
+        assertUsageError(submit("echo", "n:="), "n:=: not valid JSON: no value");
+        assertUsageError(submit("echo", "--json", " "), "--json: not valid JSON: no value");
         assertEquals(List.of(), jobFiles());
     }
 
@@ -326,7 +328,7 @@ class SubmitCommandTest {
     void noCommandIsAUsageError() {
         Result r = run();
         assertEquals(2, r.code());
-        assertEquals(List.of("spoolerd: missing command", "Try 'spoolerd --help' for more information."), r.errLines());
+        assertEquals(List.of("spoolerd: missing command (see 'spoolerd --help')"), r.errLines());
     }
 
     @Test

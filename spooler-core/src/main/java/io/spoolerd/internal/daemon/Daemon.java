@@ -60,6 +60,8 @@ public final class Daemon {
     static final int CORES = Runtime.getRuntime().availableProcessors();
     /** A job running this long is not one of a stream of short ones (batches are for jobs under 2.5 ms). */
     static final long LONG_JOB_MILLIS = 100;
+    /** The most time one turn of the loop gives to reading new files and expanding batches before it hands out jobs. */
+    static final long READ_BUDGET_NANOS = 20_000_000;
 
     private final DaemonConfig config;
     private final SpoolDirectory dir;
@@ -181,7 +183,8 @@ public final class Daemon {
             if (workers.size() < config.processes && !stopping) {
                 wake = Math.min(wake, nextSpawn);
             }
-            Event event = events.poll(Math.max(0, wake - now), TimeUnit.MILLISECONDS);
+            Event event = events.poll(scanner.hasDeferred() ? 0 : Math.max(0, wake - now), TimeUnit.MILLISECONDS);
+            scanner.budget(READ_BUDGET_NANOS);
             while (event != null) {
                 handle(event);
                 event = events.poll();
@@ -190,6 +193,7 @@ public final class Daemon {
             if (now >= nextTick) {
                 tick(now);
             }
+            scanner.examineDeferred(now);
             checkHarakiri(now);
             if (!stopping) {
                 spawnWorkers(now);

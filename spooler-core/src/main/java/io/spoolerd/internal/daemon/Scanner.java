@@ -60,6 +60,16 @@ final class Scanner {
     /** Time spent reading hand-dropped files and expanding batches, since the current scan began. */
     private long inspectNanos;
     private long lastScanAt;
+    /**
+     * New names to read (hand-dropped jobs) or expand (batches) once the loop has time: reading one
+     * takes milliseconds (a batch an fsync per job), and producers can drop them faster than that
+     * for as long as they like. Done all at once, that kept the loop from handing out any job
+     * until the producers stopped.
+     */
+    private final java.util.LinkedHashSet<String> deferred = new java.util.LinkedHashSet<>();
+    /** Until when ({@link System#nanoTime}) this turn of the loop may read and expand new files; no limit before the first. */
+    private long inspectUntil;
+    private boolean inspectLimited;
 
     Scanner(DaemonConfig config, SpoolDirectory dir, Path myClaims, Index index, Outcomes outcomes) {
         this.config = config;
@@ -120,6 +130,29 @@ final class Scanner {
         }
         for (Index.Entry e : index.inState(Index.State.PENDING_BAD)) {
             recheck(e.name(), now);
+        }
+    }
+
+    /** This turn of the loop may read and expand new files for {@code nanos}; what does not fit is deferred. */
+    void budget(long nanos) {
+        inspectUntil = System.nanoTime() + nanos;
+        inspectLimited = true;
+    }
+
+    private boolean overBudget() {
+        return inspectLimited && System.nanoTime() - inspectUntil > 0;
+    }
+
+    boolean hasDeferred() {
+        return !deferred.isEmpty();
+    }
+
+    /** Reads and expands deferred names, oldest first, while this turn's budget lasts. */
+    void examineDeferred(long now) {
+        while (!deferred.isEmpty() && !overBudget()) {
+            String name = deferred.iterator().next();
+            deferred.remove(name);
+            changed(List.of(name), now);
         }
     }
 
@@ -231,7 +264,11 @@ final class Scanner {
         JobNames.Canonical canonical = kind == JobNames.Kind.JOB ? JobNames.parse(name) : null;
         if (canonical != null) {
             index.putJob(name, canonical.priority(), canonical.dueMillis(), now);
+        } else if (overBudget()) {
+            deferred.add(name);
+            return;
         } else {
+            deferred.remove(name);
             inspect(name, now);
         }
         Index.Entry added = index.get(name);

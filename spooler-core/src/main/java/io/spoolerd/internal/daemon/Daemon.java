@@ -145,6 +145,7 @@ public final class Daemon {
             LOG.log(System.Logger.Level.INFO, "the spool directory is on " + sharedFileSystem + ": file events do not cover other hosts,"
                     + " so the drop zone is scanned in full every " + DaemonConfig.seconds(config.frequency));
         }
+        scanner.budget(READ_BUDGET_NANOS); // batches and hand-dropped files beyond it are read as the loop runs
         scanner.fullScan(config.clock.millis());
         try {
             loop();

@@ -184,7 +184,8 @@ public final class Daemon {
             if (workers.size() < config.processes && !stopping) {
                 wake = Math.min(wake, nextSpawn);
             }
-            Event event = events.poll(scanner.hasDeferred() ? 0 : Math.max(0, wake - now), TimeUnit.MILLISECONDS);
+            boolean readingWaits = scanner.hasDeferred() && !stopping;
+            Event event = events.poll(readingWaits ? 0 : Math.max(0, wake - now), TimeUnit.MILLISECONDS);
             scanner.budget(READ_BUDGET_NANOS);
             while (event != null) {
                 handle(event);
@@ -194,7 +195,9 @@ public final class Daemon {
             if (now >= nextTick) {
                 tick(now);
             }
-            scanner.examineDeferred(now);
+            if (!stopping) {
+                scanner.examineDeferred(now); // while stopping, new files wait for the next daemon
+            }
             checkHarakiri(now);
             if (!stopping) {
                 spawnWorkers(now);

@@ -1,6 +1,7 @@
 package io.spoolerd.internal.daemon;
 
 import io.spoolerd.InvalidJobException;
+import io.spoolerd.internal.Threads;
 import io.spoolerd.internal.store.DurableWrite;
 import io.spoolerd.internal.store.JobCodec;
 import io.spoolerd.internal.store.JobFile;
@@ -9,8 +10,10 @@ import io.spoolerd.internal.store.JobIds;
 import io.spoolerd.internal.store.JobNames;
 import io.spoolerd.internal.store.SpoolDirectory;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -21,8 +24,14 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Brings the drop zone into the {@link Index} and takes jobs out of it. Names written by the API
@@ -44,7 +53,7 @@ final class Scanner {
     static final long MAX_BATCH_BYTES = 256L << 20;
     /** How many job files of a batch are fsynced at once. */
     static final int FSYNC_THREADS = 4;
-    private static java.util.concurrent.ExecutorService fsyncers;
+    private static ExecutorService fsyncers;
 
     private final DaemonConfig config;
     private final SpoolDirectory dir;
@@ -69,7 +78,7 @@ final class Scanner {
      * for as long as they like. Done all at once, that kept the loop from handing out any job
      * until the producers stopped.
      */
-    private final java.util.LinkedHashSet<String> deferred = new java.util.LinkedHashSet<>();
+    private final Set<String> deferred = new LinkedHashSet<>();
     /** Until when ({@link System#nanoTime}) this turn of the loop may read and expand new files; no limit before the first. */
     private long inspectUntil;
     private boolean inspectLimited;
@@ -519,14 +528,14 @@ final class Scanner {
      * backlog of batches, as slow as the disk's single-file fsync rate.
      */
     private static void fsyncAll(List<Path> files) throws IOException {
-        if (files.size() < 2 || files.get(0).getFileSystem() != java.nio.file.FileSystems.getDefault()) {
+        if (files.size() < 2 || files.get(0).getFileSystem() != FileSystems.getDefault()) {
             for (Path p : files) {
                 fsync(p);
             }
             return;
         }
         int parts = Math.min(FSYNC_THREADS, files.size());
-        List<java.util.concurrent.Future<?>> done = new ArrayList<>(parts);
+        List<Future<?>> done = new ArrayList<>(parts);
         for (int part = 0; part < parts; part++) {
             List<Path> mine = files.subList(part * files.size() / parts, (part + 1) * files.size() / parts);
             done.add(fsyncers().submit(() -> {
@@ -537,16 +546,16 @@ final class Scanner {
             }));
         }
         IOException failed = null;
-        for (java.util.concurrent.Future<?> f : done) {
+        for (Future<?> f : done) {
             try {
                 f.get();
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 if (failed == null) {
                     failed = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while the job files were fsynced");
+                throw new InterruptedIOException("interrupted while the job files were fsynced");
             }
         }
         if (failed != null) {
@@ -554,10 +563,10 @@ final class Scanner {
         }
     }
 
-    private static synchronized java.util.concurrent.ExecutorService fsyncers() {
+    private static synchronized ExecutorService fsyncers() {
         if (fsyncers == null) {
-            fsyncers = java.util.concurrent.Executors.newFixedThreadPool(FSYNC_THREADS,
-                    r -> io.spoolerd.internal.Threads.daemon("spoolerd-fsync", r));
+            fsyncers = Executors.newFixedThreadPool(FSYNC_THREADS,
+                    r -> Threads.daemon("spoolerd-fsync", r));
         }
         return fsyncers;
     }

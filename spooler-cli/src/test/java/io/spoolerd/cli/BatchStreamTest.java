@@ -1,6 +1,7 @@
 package io.spoolerd.cli;
 
 import static io.spoolerd.cli.DaemonProcess.awaitCondition;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spoolerd.JobSpec;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,12 +42,17 @@ class BatchStreamTest {
         JobSpec job = JobSpec.builder(AppendTask.NAME).arg("file", runs.toString()).build();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong spooled = new AtomicLong();
+        AtomicReference<Throwable> producerFailed = new AtomicReference<>();
         List<Thread> producers = new ArrayList<>();
         for (int i = 0; i < PRODUCERS; i++) {
             Thread t = new Thread(() -> {
-                while (!stop.get()) {
-                    spooler.spoolAll(List.of(job, job, job));
-                    spooled.addAndGet(3);
+                try {
+                    while (!stop.get()) {
+                        spooler.spoolAll(List.of(job, job, job));
+                        spooled.addAndGet(3);
+                    }
+                } catch (RuntimeException e) {
+                    producerFailed.compareAndSet(null, e);
                 }
             }, "producer-" + i);
             t.start();
@@ -63,6 +70,7 @@ class BatchStreamTest {
                 t.join(30_000);
             }
         }
+        assertNull(producerFailed.get(), "a producer failed");
         assertTrue(spooled.get() > SpoolFiles.lines(runs).size(), "the producers were still ahead: " + spooled.get()
                 + " spooled, " + SpoolFiles.lines(runs).size() + " ran");
     }

@@ -195,11 +195,9 @@ public final class Daemon {
             if (now >= nextTick) {
                 tick(now);
             }
-            if (!stopping) {
-                scanner.examineDeferred(now); // while stopping, new files wait for the next daemon
-            }
             checkHarakiri(now);
             if (!stopping) {
+                scanner.examineDeferred(now); // while stopping, new files wait for the next daemon
                 spawnWorkers(now);
                 dispatch(now);
             }

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -528,7 +527,7 @@ final class Scanner {
      * backlog of batches, as slow as the disk's single-file fsync rate.
      */
     private static void fsyncAll(List<Path> files) throws IOException {
-        if (files.size() < 2 || files.get(0).getFileSystem() != FileSystems.getDefault()) {
+        if (files.size() < 2) {
             for (Path p : files) {
                 fsync(p);
             }

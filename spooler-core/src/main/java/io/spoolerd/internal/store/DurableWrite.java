@@ -46,37 +46,34 @@ public final class DurableWrite {
      * after the job's rename instead of before it. Without a spare, as {@code write}.
      */
     public static void writeNotDurable(Path dir, String name, byte[] content, FileModes modes, SpareFile spare) throws IOException {
-        Path temp = spare.take();
-        if (temp == null || !writeSpare(temp, dir.resolve(name), content)) {
+        SpareFile.Spare taken = spare.take();
+        if (taken == null || !writeSpare(taken, dir.resolve(name), content)) {
             write(dir, name, content, false, modes);
         }
         spare.refill();
     }
 
     /**
-     * Writes into the spare {@code temp} and renames it to {@code target}; false when the spare was
-     * not there any more or not empty (nothing is in {@code target} then, and the caller writes a new file).
+     * Writes into the spare and renames it to {@code target}; false when the spare's file was not
+     * there any more (nothing is in {@code target} then, and the caller writes a new file). The
+     * rename comes before the close: the job is whole once the write returns, and the daemon
+     * waiting for it should not also wait for the close.
      */
-    private static boolean writeSpare(Path temp, Path target, byte[] content) throws IOException {
-        try {
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-                if (ch.size() != 0) {
-                    throw new NoSuchFileException(temp.toString(), null, "not an empty spare");
-                }
-                ByteBuffer buf = ByteBuffer.wrap(content);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
+    private static boolean writeSpare(SpareFile.Spare spare, Path target, byte[] content) throws IOException {
+        try (FileChannel ch = spare.channel()) {
+            ByteBuffer buf = ByteBuffer.wrap(content);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
             }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(spare.path(), target, StandardCopyOption.ATOMIC_MOVE);
             return true;
         } catch (NoSuchFileException e) {
-            // removed by someone else (a sweep of old spares), or not ours: not a reason to fail the job
+            // removed by someone else (a sweep of old spares): not a reason to fail the job
             // (when the drop zone itself is gone, the caller's own write fails and says so)
-            deleteQuietly(temp, e);
+            deleteQuietly(spare.path(), e);
             return false;
         } catch (IOException | RuntimeException e) {
-            deleteQuietly(temp, e);
+            deleteQuietly(spare.path(), e);
             throw e;
         }
     }

@@ -64,7 +64,7 @@ public final class SpareFile {
 
     private final Path spares;
     private final FileModes modes;
-    private final AtomicReference<Path> ready = new AtomicReference<>();
+    private final AtomicReference<Spare> ready = new AtomicReference<>();
     private final AtomicBoolean making = new AtomicBoolean();
     private final AtomicLong written = new AtomicLong();
     private volatile boolean swept;
@@ -85,13 +85,20 @@ public final class SpareFile {
         return BY_DIRECTORY.computeIfAbsent(new Key(dir.root(), dir.modes()), k -> new SpareFile(dir.spares(), k.modes()));
     }
 
+    /**
+     * A spare: its file, created empty, and the channel it was created with, kept open so that the
+     * write into it costs no {@code open()} (a path lookup and a permission check in the producer's
+     * call). The one who takes it closes the channel.
+     */
+    record Spare(Path path, FileChannel channel) {}
+
     /** Takes the spare for a write, or null when there is none. */
-    Path take() {
-        Path p = ready.getAndSet(null);
-        if (p != null) {
-            UNUSED.remove(p);
+    Spare take() {
+        Spare s = ready.getAndSet(null);
+        if (s != null) {
+            UNUSED.remove(s.path());
         }
-        return p;
+        return s;
     }
 
     /**
@@ -135,15 +142,17 @@ public final class SpareFile {
         }
         try {
             Path p = spares.resolve(PREFIX + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+            FileChannel channel;
             try {
-                create(p);
+                channel = create(p);
             } catch (NoSuchFileException e) {
                 modes.createDirectory(spares); // first spare in this directory, or the layout was removed
-                create(p);
+                channel = create(p);
             }
             UNUSED.add(p);
-            if (exiting || !ready.compareAndSet(null, p)) {
+            if (exiting || !ready.compareAndSet(null, new Spare(p, channel))) {
                 UNUSED.remove(p);
+                channel.close();
                 Files.deleteIfExists(p);
             }
         } catch (IOException | RuntimeException e) {
@@ -153,10 +162,16 @@ public final class SpareFile {
         }
     }
 
-    private void create(Path p) throws IOException {
-        try (FileChannel ignored = FileChannel.open(p, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                modes.fileAttributes(p.getFileSystem()))) {
+    private FileChannel create(Path p) throws IOException {
+        FileChannel channel = FileChannel.open(p, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                modes.fileAttributes(p.getFileSystem()));
+        try {
             modes.applyWidened(p, modes.filePermissions());
+            return channel;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            Files.deleteIfExists(p);
+            throw e;
         }
     }
 

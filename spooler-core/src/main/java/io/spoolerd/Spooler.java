@@ -139,7 +139,7 @@ public final class Spooler {
             return;
         }
         try {
-            long queued = directory.countQueued(maxQueued);
+            long queued = directory.countQueued(maxQueued, clock.millis());
             if (queued + adding > maxQueued) {
                 throw new SpoolFullException("spool is full: " + queued + " jobs queued, the limit is " + maxQueued);
             }

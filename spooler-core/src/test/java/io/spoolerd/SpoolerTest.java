@@ -315,6 +315,33 @@ class SpoolerTest {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(Storage.class)
+    void maxQueuedCountsJobsNotFiles(Storage storage) throws IOException {
+        Path root = root(storage);
+        Spooler spooler = Spooler.builder(root).maxQueued(8).open();
+        Spooler unbounded = Spooler.open(root);
+        // scheduled jobs (a due time in the name) are not queued; each line of a batch is a job
+        unbounded.spool(JobSpec.builder("echo").at(Instant.now().plusSeconds(3600)).build());
+        unbounded.spool(JobSpec.builder("echo").id("later").at(Instant.now().plusSeconds(3600)).build());
+        unbounded.spoolAll(List.of(JobSpec.of("echo", Map.of()), JobSpec.of("echo", Map.of()), JobSpec.of("echo", Map.of())));
+        Files.writeString(root.resolve("hand.jsonl"), "{\"task\":\"echo\"}\n  \n{\"task\":\"echo\"}"); // 2, no final newline
+        Files.writeString(root.resolve("hand.json"), "{\"task\":\"echo\"}");
+        for (int i = 0; i < 2; i++) {
+            spooler.spool("echo", Map.of("i", i)); // 6 and 7 queued before
+        }
+        SpoolFullException full = assertThrows(SpoolFullException.class, () -> spooler.spool("echo", Map.of()));
+        assertEquals("spool is full: 8 jobs queued, the limit is 8", full.getMessage());
+        assertEquals(8, Spooler.builder(root).maxQueued(9).open().spoolAll(List.of(
+                JobSpec.of("echo", Map.of()), JobSpec.of("echo", Map.of()), JobSpec.of("echo", Map.of()),
+                JobSpec.of("echo", Map.of()), JobSpec.of("echo", Map.of()), JobSpec.of("echo", Map.of()),
+                JobSpec.of("echo", Map.of()), JobSpec.of("echo", Map.of()))).size(),
+                "8 queued, fewer than 9: a batch is taken whole");
+        assertThrows(SpoolFullException.class, () -> Spooler.builder(root).maxQueued(16).open().spool("echo", Map.of()),
+                "16 queued now");
+        assertNotNull(Spooler.builder(root).maxQueued(17).open().spool("echo", Map.of()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Storage.class)
     void maxQueuedRefusesTheJobBeyondTheBound(Storage storage) throws IOException {
         Path root = root(storage);
         Spooler spooler = Spooler.builder(root).maxQueued(3).open();
@@ -339,6 +366,31 @@ class SpoolerTest {
         assertNotNull(spooler.spool("echo", Map.of("i", 4)));
         assertThrows(SpoolFullException.class, () -> spooler.spool("echo", Map.of("i", 5)));
         assertThrows(IllegalArgumentException.class, () -> Spooler.builder(root).maxQueued(0));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Storage.class)
+    void theIdFieldOfAHandDroppedJobIsTakenToo(Storage storage) throws IOException {
+        Path root = root(storage);
+        Spooler spooler = Spooler.open(root);
+        Files.writeString(root.resolve("order.json"), "{\"task\":\"echo\",\"id\":\"hand-7\"}");
+        Files.writeString(root.resolve("no-id.json"), "{\"task\":\"echo\"}");
+        Files.writeString(root.resolve("broken.json"), "{\"task\":\"echo\",\"id\":\"hand-8\"");
+
+        DuplicateJobException dup = assertThrows(DuplicateJobException.class,
+                () -> spooler.spool(JobSpec.builder("echo").id("hand-7").build()));
+        assertEquals("hand-7", dup.jobId());
+        assertThrows(DuplicateJobException.class, () -> spooler.spool(JobSpec.builder("echo").id("no-id").build()),
+                "a file without an id field is the job of its name");
+        assertEquals("hand-8", spooler.spool(JobSpec.builder("echo").id("hand-8").build()),
+                "a file that does not parse holds no id: it goes to bad/");
+
+        // running: the hand-dropped file claimed by a daemon
+        Path claims = Files.createDirectories(root.resolve(".spoolerd/claims/daemon-1"));
+        Files.move(root.resolve("order.json"), claims.resolve("order.json"));
+        assertThrows(DuplicateJobException.class, () -> spooler.spool(JobSpec.builder("echo").id("hand-7").build()));
+        Files.delete(claims.resolve("order.json"));
+        assertEquals("hand-7", spooler.spool(JobSpec.builder("echo").id("hand-7").build()));
     }
 
     @ParameterizedTest(name = "{0}")

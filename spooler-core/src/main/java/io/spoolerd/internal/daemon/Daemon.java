@@ -106,7 +106,7 @@ public final class Daemon {
         this.retry = RetryPolicy.of(config);
         this.myClaims = dir.claims().resolve(identity.id());
         this.outcomes = new Outcomes(config, dir, myClaims, retry, index);
-        this.scanner = new Scanner(config, dir, myClaims, index, outcomes);
+        this.scanner = new Scanner(config, dir, myClaims, index, outcomes, assignedNames);
     }
 
     public static Daemon create(DaemonConfig config) throws IOException {

@@ -30,6 +30,20 @@ final class EntryTable {
         }
     }
 
+    /**
+     * Whether an entry whose job id is this arrival id is in the table. Canonical names are placed
+     * by their arrival id alone, so they are all on the probe run from its home slot.
+     */
+    boolean holdsArrivalId(long high, long low) {
+        int mask = slots.length - 1;
+        for (int i = Index.Entry.hashOfArrivalId(high, low) & mask; slots[i] != null; i = (i + 1) & mask) {
+            if (slots[i].hasArrivalIdAsId(high, low)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Adds an entry whose name is not in the table yet. */
     void add(Index.Entry e) {
         if (size + 1 > slots.length / 2) {

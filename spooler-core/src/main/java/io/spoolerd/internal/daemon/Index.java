@@ -1,6 +1,7 @@
 package io.spoolerd.internal.daemon;
 
 import io.spoolerd.internal.store.CanonicalName;
+import io.spoolerd.internal.store.JobNames;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -118,14 +119,29 @@ final class Index {
                     && canonical.dueMillis() == due;
         }
 
+        /** The fingerprint of the user id in the name ({@code -k<id>}), or 0 when it has none. */
+        long userIdFingerprint() {
+            CanonicalName c = hasId && text != null ? CanonicalName.parse(text) : null;
+            return c != null && c.hasUserId() ? IdFingerprints.of(c.userId()) : 0;
+        }
+
+        /** Whether the job's id is this arrival id: the name starts with it and names no user id. */
+        boolean hasArrivalIdAsId(long high, long low) {
+            return hasId && idHigh == high && idLow == low && userIdFingerprint() == 0;
+        }
+
+        static int hashOfArrivalId(long high, long low) {
+            return spread(high ^ low);
+        }
+
         /** Equal to {@link #hash(String, CanonicalName)} of the name. */
         int hash() {
-            return hasId ? spread(idHigh ^ idLow) : spread(text.hashCode());
+            return hasId ? hashOfArrivalId(idHigh, idLow) : spread(text.hashCode());
         }
 
         /** A name's hash: of its arrival id when it is canonical (which the entry keeps either way), else of the string. */
         static int hash(String name, CanonicalName canonical) {
-            return canonical != null ? spread(canonical.idHigh() ^ canonical.idLow()) : spread(name.hashCode());
+            return canonical != null ? hashOfArrivalId(canonical.idHigh(), canonical.idLow()) : spread(name.hashCode());
         }
 
         private static int spread(long h) {
@@ -163,6 +179,7 @@ final class Index {
     };
 
     private final EntryTable byName = new EntryTable();
+    private final IdFingerprints userIds = new IdFingerprints();
     private final EntryHeap ready = new EntryHeap(BY_PRIORITY);
     private final EntryHeap waiting = new EntryHeap(BY_TIME);
     /** Why a name is parked; only parked names have one, so it lives beside the entries. */
@@ -172,6 +189,19 @@ final class Index {
 
     boolean contains(String name) {
         return get(name) != null;
+    }
+
+    /**
+     * Whether a job whose name says this id is indexed (queued, scheduled or parked): its arrival
+     * id, or its user id ({@code -k<id>}), as the names the API and {@code submit} write say.
+     */
+    boolean holdsId(String id) {
+        CanonicalName arrival = CanonicalName.parse(id + JobNames.JOB_SUFFIX);
+        if (arrival != null && arrival.isFormatted() && !arrival.hasUserId()
+                && byName.holdsArrivalId(arrival.idHigh(), arrival.idLow())) {
+            return true;
+        }
+        return userIds.contains(IdFingerprints.of(id));
     }
 
     Entry get(String name) {
@@ -291,6 +321,7 @@ final class Index {
         if (e == null) {
             e = new Entry(name, canonical);
             byName.add(e);
+            addId(e);
         } else {
             unlink(e);
         }
@@ -306,7 +337,18 @@ final class Index {
         }
     }
 
+    private void addId(Entry e) {
+        long id = e.userIdFingerprint();
+        if (id != 0) {
+            userIds.add(id);
+        }
+    }
+
     private void forget(Entry e) {
+        long id = e.userIdFingerprint();
+        if (id != 0) {
+            userIds.remove(id);
+        }
         byName.remove(e);
         unlink(e);
         setState(e, null);

@@ -59,8 +59,9 @@ final class Scanner {
     private final Path myClaims;
     private final Index index;
     private final Outcomes outcomes;
-    /** Explicit ids of hand-dropped jobs, to refuse a second job with the same id. */
+    /** The ids of hand-dropped jobs (an id field, or the name), to refuse a second job with the same id. */
     private final Map<String, String> handIds = new HashMap<>();
+    private final Set<String> assigned;
     /** Batches whose expansion failed (say, a full disk): not before this time again. */
     private final Map<String, Long> batchRetries = new HashMap<>();
     private long scanNumber;
@@ -82,12 +83,17 @@ final class Scanner {
     private long inspectUntil;
     private boolean inspectLimited;
 
-    Scanner(DaemonConfig config, SpoolDirectory dir, Path myClaims, Index index, Outcomes outcomes) {
+    /**
+     * {@code assigned}: the names this daemon has handed to its workers and not yet had a result for
+     * (its running jobs); the daemon's own set, read here on the daemon's loop thread.
+     */
+    Scanner(DaemonConfig config, SpoolDirectory dir, Path myClaims, Index index, Outcomes outcomes, Set<String> assigned) {
         this.config = config;
         this.dir = dir;
         this.myClaims = myClaims;
         this.index = index;
         this.outcomes = outcomes;
+        this.assigned = assigned;
     }
 
     void fullScan(long now) {
@@ -104,7 +110,7 @@ final class Scanner {
                 }
             }
             index.forgetUnseen(scanNumber);
-            handIds.values().removeIf(name -> !index.contains(name));
+            handIds.values().removeIf(name -> !index.contains(name) && !assigned.contains(name));
             batchRetries.keySet().removeIf(name -> !index.contains(name));
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "cannot scan " + dir.root() + ": " + e);
@@ -332,15 +338,43 @@ final class Scanner {
             return;
         }
         String id = job.idOr(name);
-        String other = handIds.get(id);
-        if (other != null && !other.equals(name) && index.contains(other)) {
-            outcomes.toBad(file, name, name + ": a job with id \"" + id + "\" is already queued (" + other + ")");
+        String other = liveJobWithId(id, name);
+        if (other != null) {
+            outcomes.toBad(file, name, name + ": a job with id \"" + id + "\" is already queued, scheduled or running ("
+                    + other + ")");
             index.remove(name);
             return;
         }
         handIds.put(id, name);
         long due = job.notBefore() != null ? job.notBefore().toEpochMilli() : attrs.lastModifiedTime().toMillis();
         index.putJob(name, job.priority(), due, now);
+    }
+
+    /**
+     * A job other than the file {@code name} that is queued, scheduled or running with this id, as a
+     * short description (its name, where known), or null. Checked from memory for this daemon's jobs
+     * (the index, the hand-dropped files it read, the names it handed out), and in the claims
+     * directories of other daemons sharing the spool directory, which hold their running jobs.
+     */
+    private String liveJobWithId(String id, String name) {
+        String other = handIds.get(id);
+        if (other != null && !other.equals(name) && (index.contains(other) || assigned.contains(other))) {
+            return other;
+        }
+        if (index.holdsId(id)) {
+            return "a job whose name says that id";
+        }
+        for (String running : assigned) {
+            JobNames.Canonical c = JobNames.parse(running);
+            if (c != null && id.equals(c.id())) {
+                return running + ", running";
+            }
+        }
+        try {
+            return dir.findClaimedElsewhere(id, myClaims).map(p -> p.getFileName() + ", running on another daemon").orElse(null);
+        } catch (IOException e) {
+            return null; // nothing to compare with: the job runs, as it would have a moment before the other
+        }
     }
 
     /** A file that does not parse: bad once unchanged for the grace period, until then maybe still being written. */

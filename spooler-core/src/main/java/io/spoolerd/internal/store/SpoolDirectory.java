@@ -3,9 +3,12 @@ package io.spoolerd.internal.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -114,22 +117,62 @@ public final class SpoolDirectory {
         return root.resolve("cancelled");
     }
 
-    /** Counts job and batch files in the drop zone, stopping at {@code limit}. */
-    public long countQueued(long limit) throws IOException {
+    /**
+     * Counts the jobs queued in the drop zone, stopping at {@code limit}: each job file but those
+     * whose name says a due time after {@code nowMillis} (scheduled), and each line of a batch. A
+     * hand-dropped file counts as queued whatever its {@code at}: only its content says that.
+     */
+    public long countQueued(long limit, long nowMillis) throws IOException {
         long count = 0;
         try (DirectoryStream<Path> names = Files.newDirectoryStream(root)) {
             for (Path p : names) {
-                if (JobNames.kindOf(p.getFileName().toString()) != JobNames.Kind.IGNORED && ++count >= limit) {
-                    break;
+                String name = p.getFileName().toString();
+                switch (JobNames.kindOf(name)) {
+                    case JOB -> {
+                        JobNames.Canonical c = JobNames.parse(name);
+                        count += c == null || c.dueMillis() <= nowMillis ? 1 : 0;
+                    }
+                    case BATCH -> count += countJobLines(p, limit - count);
+                    case IGNORED -> { }
+                }
+                if (count >= limit) {
+                    return limit;
                 }
             }
         }
         return count;
     }
 
+    /** The lines of a batch that are not blank, stopping at {@code limit}; none when it is gone or no regular file. */
+    private static long countJobLines(Path batch, long limit) throws IOException {
+        if (!Files.isRegularFile(batch, LinkOption.NOFOLLOW_LINKS)) {
+            return 0; // a symlink or FIFO: the daemon reports it, and opening a FIFO would block
+        }
+        long lines = 0;
+        boolean blank = true;
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        try (SeekableByteChannel in = Files.newByteChannel(batch, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            while (in.read(buf.clear()) > 0 && lines < limit) {
+                for (int i = 0; i < buf.position(); i++) {
+                    byte b = buf.get(i);
+                    if (b == '\n') {
+                        lines += blank ? 0 : 1;
+                        blank = true;
+                    } else if (b != ' ' && b != '\t' && b != '\r') {
+                        blank = false;
+                    }
+                }
+            }
+        } catch (FileSystemException gone) {
+            return 0; // taken meanwhile (or replaced by a symlink: ELOOP)
+        }
+        return Math.min(limit, lines + (blank ? 0 : 1));
+    }
+
     /**
      * The file of a job still queued, scheduled or running with this id: a job file found by name
-     * alone, or a batch file ({@code .jsonl}) with a line of that id.
+     * alone, a hand-dropped job file ({@code *.json} with a name the API does not write) whose
+     * {@code id} field says it, or a batch file ({@code .jsonl}) with a line of that id.
      */
     public Optional<Path> findLive(String id) throws IOException {
         // the drop zone first: a job claimed meanwhile has moved on into claims/, listed after
@@ -146,21 +189,40 @@ public final class SpoolDirectory {
         return Optional.empty();
     }
 
-    private static Optional<Path> findIn(Path dir, String id) throws IOException {
-        Optional<Path> found = findByName(dir, id);
-        return found.isPresent() ? found : findInBatches(dir, id);
+    /** As {@link #findLive}, in the claims of every daemon but the one whose claims directory is {@code except}. */
+    public Optional<Path> findClaimedElsewhere(String id, Path except) throws IOException {
+        for (Path owner : listDirectories(claims())) {
+            if (!owner.equals(except)) {
+                Optional<Path> claimed = findIn(owner, id);
+                if (claimed.isPresent()) {
+                    return claimed;
+                }
+            }
+        }
+        return Optional.empty();
     }
 
-    /** The batch file in {@code dir} with a job of this id on one of its lines. */
-    private static Optional<Path> findInBatches(Path dir, String id) throws IOException {
+    private static Optional<Path> findIn(Path dir, String id) throws IOException {
+        Optional<Path> found = findByName(dir, id);
+        return found.isPresent() ? found : findInContents(dir, id);
+    }
+
+    /**
+     * The batch file in {@code dir} with a job of this id on one of its lines, or the hand-dropped
+     * job file whose {@code id} field is this id. Hand-dropped files are few where a daemon runs: it
+     * reads each as it arrives, and runs it or moves it to bad/.
+     */
+    private static Optional<Path> findInContents(Path dir, String id) throws IOException {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
         }
         byte[] quoted = ("\"" + id + "\"").getBytes(StandardCharsets.UTF_8);
         try (DirectoryStream<Path> names = Files.newDirectoryStream(dir)) {
             for (Path p : names) {
-                if (JobNames.kindOf(p.getFileName().toString()) != JobNames.Kind.BATCH
-                        || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                String name = p.getFileName().toString();
+                JobNames.Kind kind = JobNames.kindOf(name);
+                boolean handDropped = kind == JobNames.Kind.JOB && JobNames.parse(name) == null;
+                if (!(kind == JobNames.Kind.BATCH || handDropped) || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }
                 byte[] bytes;
@@ -169,7 +231,7 @@ public final class SpoolDirectory {
                 } catch (NoSuchFileException gone) {
                     continue; // taken or finished meanwhile
                 }
-                if (indexOf(bytes, quoted, 0) >= 0 && batchHasId(bytes, id)) {
+                if (indexOf(bytes, quoted, 0) >= 0 && (handDropped ? hasId(bytes, 0, bytes.length, id) : batchHasId(bytes, id))) {
                     return Optional.of(p);
                 }
             }
@@ -184,17 +246,22 @@ public final class SpoolDirectory {
             if (end < 0) {
                 end = bytes.length;
             }
-            try {
-                JsonNode line = JobCodec.MAPPER.readTree(bytes, start, end - start);
-                if (line != null && line.path("id").isTextual() && id.equals(line.get("id").asText())) {
-                    return true;
-                }
-            } catch (IOException notAJob) {
-                // a bad line is the daemon's to report; it holds no id
+            if (hasId(bytes, start, end - start, id)) {
+                return true;
             }
             start = end + 1;
         }
         return false;
+    }
+
+    /** Whether the JSON object in these bytes has this {@code id}; a file or line that does not parse has none. */
+    private static boolean hasId(byte[] bytes, int offset, int length, String id) {
+        try {
+            JsonNode job = JobCodec.MAPPER.readTree(bytes, offset, length);
+            return job != null && job.path("id").isTextual() && id.equals(job.get("id").asText());
+        } catch (IOException notAJob) {
+            return false; // a bad file or line is the daemon's to report; it holds no id
+        }
     }
 
     private static int indexOf(byte[] haystack, byte[] needle, int from) {

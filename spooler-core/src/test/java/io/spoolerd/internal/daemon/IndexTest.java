@@ -154,6 +154,59 @@ class IndexTest {
     }
 
     @Test
+    void jobsAreFoundByTheIdTheirNamesSay() {
+        Index index = new Index();
+        String a = id();
+        String b = id();
+        String c = id();
+        index.putJob(a + ".json", 0, NOW, NOW);
+        index.putJob(b + "-p3-t" + (NOW + 60_000) + ".json", 3, NOW + 60_000, NOW);
+        index.putJob(c + "-korder-7.json", 0, NOW, NOW);
+        index.putJob(c + "-korder-7x.json", 0, NOW, NOW); // the same arrival id twice, other user ids
+        index.putJob("hand.json", 0, NOW, NOW);
+
+        assertTrue(index.holdsId(a));
+        assertTrue(index.holdsId(b), "priority and due in the name");
+        assertTrue(index.holdsId("order-7"));
+        assertFalse(index.holdsId(c), "a name with a user id is the job of that id, not of its arrival id");
+        assertFalse(index.holdsId("hand"), "a hand-dropped name says no id: its file does");
+        assertFalse(index.holdsId("order-8"));
+        assertFalse(index.holdsId(id()));
+
+        index.putJob(a + ".json", 0, NOW + 5, NOW); // rescheduled: the name is kept as a string now
+        assertTrue(index.holdsId(a));
+        index.remove(a + ".json");
+        assertFalse(index.holdsId(a));
+        index.remove(c + "-korder-7.json");
+        assertFalse(index.holdsId("order-7"));
+        assertTrue(index.holdsId("order-7x"));
+        index.putJob(c + "-korder-7.json", 0, NOW, NOW);
+        index.putJob(id() + "-korder-7.json", 0, NOW, NOW); // two queued jobs of one id (a hand-made name)
+        index.remove(c + "-korder-7.json");
+        assertTrue(index.holdsId("order-7"), "counted as often as it is held");
+    }
+
+    @Test
+    void idFingerprintsAreAMultiset() {
+        IdFingerprints set = new IdFingerprints();
+        Random random = new Random(7);
+        Map<Long, Integer> model = new HashMap<>();
+        for (int i = 0; i < 20_000; i++) {
+            long f = IdFingerprints.of("id-" + random.nextInt(3000));
+            if (random.nextBoolean()) {
+                set.add(f);
+                model.merge(f, 1, Integer::sum);
+            } else {
+                set.remove(f);
+                model.computeIfPresent(f, (k, n) -> n == 1 ? null : n - 1);
+            }
+            long probe = IdFingerprints.of("id-" + random.nextInt(3000));
+            assertEquals(model.containsKey(probe), set.contains(probe));
+        }
+        assertEquals(model.values().stream().mapToInt(Integer::intValue).sum(), set.size());
+    }
+
+    @Test
     void parkedNamesAreKnownButNotOffered() {
         Index index = new Index();
         String name = id() + ".json";

@@ -229,8 +229,24 @@ public final class Spooler {
             try {
                 return new Spooler(SpoolDirectory.open(spoolDir, modes), this);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot open spool directory " + spoolDir + ": " + e.getMessage(), e);
+                throw new UncheckedIOException("cannot open spool directory " + spoolDir + ": " + reason(e), e);
             }
+        }
+
+        private static String reason(IOException e) {
+            if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+                return f.getReason();
+            }
+            if (e instanceof java.nio.file.NoSuchFileException) {
+                return "no such file or directory";
+            }
+            if (e instanceof java.nio.file.AccessDeniedException) {
+                return "permission denied";
+            }
+            if (e instanceof java.nio.file.FileAlreadyExistsException || e instanceof java.nio.file.NotDirectoryException) {
+                return "not a directory";
+            }
+            return e.getMessage();
         }
     }
 }

@@ -74,6 +74,9 @@ final class ExitCodes implements IExecutionExceptionHandler, IParameterException
             return e.getClass().getSimpleName();
         }
         String m = e.getMessage();
+        if (m != null && m.startsWith("Error: ")) {
+            m = m.substring("Error: ".length()); // picocli's, after our own "spoolerd: "
+        }
         return m == null ? e.getClass().getSimpleName() : m.replaceAll("\\s*\\R\\s*", " ");
     }
 

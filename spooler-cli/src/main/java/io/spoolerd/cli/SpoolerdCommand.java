@@ -11,8 +11,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {
-            "A durable, bounded file spooler: producers drop job files into a spool directory,",
-            "a daemon runs them on a fixed pool of worker processes.",
+            "A durable, bounded file spooler: producers drop job files into a spool directory, "
+                    + "a daemon runs them on a fixed pool of worker processes.",
         },
         subcommands = {
             StartCommand.class,

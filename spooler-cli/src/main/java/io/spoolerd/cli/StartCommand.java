@@ -19,9 +19,9 @@ import picocli.CommandLine.Option;
 
 /** {@code spoolerd start}: the daemon, in the foreground, logging to stdout. */
 @Command(name = "start", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run the daemon in the foreground: a fixed pool of worker processes runs the jobs",
-            "dropped into the spool directory. SIGTERM, SIGINT (Ctrl-C) or 'spoolerd stop' stop it",
-            "gracefully. Every duration is in seconds, fractions allowed (0.5)."})
+        description = "Run the daemon in the foreground: a fixed pool of worker processes runs the jobs "
+            + "dropped into the spool directory. SIGTERM, SIGINT (Ctrl-C) or 'spoolerd stop' stop it "
+            + "gracefully. Every duration is in seconds, fractions allowed (0.5).")
 final class StartCommand implements Callable<Integer> {
 
     @Mixin

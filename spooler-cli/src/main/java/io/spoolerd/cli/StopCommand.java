@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
 
 /** {@code spoolerd stop}: a graceful stop (SIGTERM) of every daemon on the spool directory on this machine. */
 @Command(name = "stop", mixinStandardHelpOptions = true,
-        description = {"Stop every daemon on the spool directory on this host gracefully (as SIGTERM does)",
-            "and wait for them to exit. Exits 3 when none is running."})
+        description = "Stop every daemon on the spool directory on this host gracefully (as SIGTERM does) "
+            + "and wait for them to exit. Exits 3 when none is running.")
 final class StopCommand implements Callable<Integer> {
 
     @Mixin

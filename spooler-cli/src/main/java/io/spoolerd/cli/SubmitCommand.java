@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 /** {@code spoolerd submit}: the producer API from the shell. */
 @Command(name = "submit", mixinStandardHelpOptions = true,
         description = {"Spool a job durably and print its id.",
-            "Arguments are KEY=VALUE (a string) or KEY:=JSON (a typed value, e.g. n:=5 flag:=true)."})
+            "Arguments are KEY=VALUE (a string) or KEY:=JSON (a typed value, e.g. n:=5 or flag:=true)."})
 final class SubmitCommand implements Callable<Integer> {
 
     @Spec
@@ -74,6 +74,9 @@ final class SubmitCommand implements Callable<Integer> {
         }
         Spooler.Builder spooler = Spooler.builder(spoolDir.path()).durable(!noFsync);
         if (maxQueued != null) {
+            if (maxQueued < 1) {
+                throw new ExitCodes.UsageException("--max-queued must be at least 1, got " + maxQueued);
+            }
             spooler.maxQueued(maxQueued);
         }
         String jobId = spooler.open().spool(job.build());
@@ -115,7 +118,7 @@ final class SubmitCommand implements Callable<Integer> {
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw new ExitCodes.UsageException(what + ": not valid JSON: " + e.getOriginalMessage());
+            throw new ExitCodes.UsageException(what + ": not valid JSON: " + JobCodec.describe(e));
         }
     }
 

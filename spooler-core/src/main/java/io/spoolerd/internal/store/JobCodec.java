@@ -65,7 +65,7 @@ public final class JobCodec {
             // Plain ASCII (most jobs) is valid UTF-8 as it is: Jackson reads the bytes, no decoding pass, no copy.
             root = isPlainAscii(bytes) ? MAPPER.readTree(bytes) : MAPPER.readTree(decodeUtf8(bytes, source));
         } catch (JsonProcessingException e) {
-            throw new InvalidJobException(source + ": not valid JSON: " + oneLine(e.getOriginalMessage()));
+            throw new InvalidJobException(source + ": not valid JSON: " + describe(e));
         } catch (IOException e) {
             throw new UncheckedIOException(e); // from bytes in memory: not a thing that happens
         }
@@ -192,7 +192,7 @@ public final class JobCodec {
     public static Instant parseInstant(String text) {
         String t = text.trim().toUpperCase(java.util.Locale.ROOT); // 't' and 'z' are allowed too (RFC 3339)
         try {
-            if (t.matches("-?\\d+(\\.\\d+)?")) {
+            if (t.matches("-?\\d+(\\.\\d+)?(E[+-]?\\d+)?")) { // 1796104800, 1796104800.25, 1.5e9
                 return fromSeconds(new BigDecimal(t));
             }
             if (!t.contains("T")) {
@@ -255,7 +255,13 @@ public final class JobCodec {
         return entry;
     }
 
+    /** Beyond any instant a millisecond long holds; checked first, so that 1e999999999 is not scaled digit by digit. */
+    private static final BigDecimal MAX_SECONDS = BigDecimal.valueOf(Long.MAX_VALUE / 1000);
+
     private static Instant fromSeconds(BigDecimal seconds) {
+        if (seconds.abs().compareTo(MAX_SECONDS) > 0) {
+            throw new ArithmeticException("out of range");
+        }
         return Instant.ofEpochMilli(seconds.movePointRight(3).setScale(0, java.math.RoundingMode.HALF_UP).longValueExact());
     }
 
@@ -299,6 +305,12 @@ public final class JobCodec {
         String text = node.getNodeType() == JsonNodeType.OBJECT ? "an object"
                 : node.getNodeType() == JsonNodeType.ARRAY ? "an array" : node.toString();
         return text.length() > 80 ? text.substring(0, 77) + "..." : text;
+    }
+
+    /** Jackson's message without its location and without the names of its own settings. */
+    public static String describe(JsonProcessingException e) {
+        String message = e.getOriginalMessage();
+        return oneLine(message == null ? null : message.replaceAll(",? from `[^`]*`", ""));
     }
 
     static String oneLine(String message) {

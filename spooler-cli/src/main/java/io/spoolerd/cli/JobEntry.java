@@ -87,8 +87,8 @@ record JobEntry(Path file, String name, JobState state, JobNames.Canonical canon
 
     /** This file read and parsed; a file that does not parse keeps the error instead. */
     JobEntry withContent() {
-        if (read()) {
-            return this;
+        if (read() || JobNames.kindOf(name) == JobNames.Kind.BATCH) {
+            return this; // a batch is many jobs, one a line, not one job: its lines become job files when a daemon takes it
         }
         try {
             JobFile parsed = JobCodec.parse(JobFiles.read(file, READ_LIMIT), name);

@@ -100,6 +100,15 @@ class ListShowCommandTest {
     }
 
     @Test
+    void aWaitingBatchIsOneRowWithoutAnError() throws IOException {
+        write(spool.resolve("b7.jsonl"), "{\"task\":\"echo\"}\n{\"task\":\"echo\"}\n");
+        JsonNode batch = run(spool, "list", "--json").jsonLines().stream()
+                .filter(l -> l.get("file").asText().equals("b7.jsonl")).findFirst().orElseThrow();
+        assertEquals("queued", batch.get("state").asText());
+        assertTrue(batch.get("last_error").isNull(), "its lines are jobs, the whole is no JSON value: " + batch);
+    }
+
+    @Test
     void filtersByStateTaskAndLimit() {
         for (JobState s : JobState.values()) {
             OpsCli.Result r = run(spool, "list", "--state", s.label(), "--json");

@@ -114,6 +114,9 @@ record JobEntry(Path file, String name, JobState state, JobNames.Canonical canon
             return null;
         }
         if (kind == JobNames.Kind.BATCH) {
+            if (SpoolDirectory.isExpandedBatch(file.getParent(), name)) {
+                return null; // its jobs are job files now, listed as such; it goes away with the last of them
+            }
             return new JobEntry(file, name, JobState.QUEUED, null, null, null, null);
         }
         JobNames.Canonical c = JobNames.parse(name);

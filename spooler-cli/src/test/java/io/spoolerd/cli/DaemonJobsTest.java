@@ -204,6 +204,43 @@ class DaemonJobsTest {
     }
 
     @Test
+    void aBatchFileStaysUntilItsLastJobIsGone() throws IOException {
+        Path runs = out.resolve("runs");
+        Path go = out.resolve("go");
+        String[] options = {"--frequency", "0.2", "--grace", "0.5", "--task", "record=echo \"$SPOOL_ARG_N\" >> '" + runs + "'",
+                "--task", "block=while [ ! -e '" + go + "' ]; do sleep 0.02; done; echo \"$SPOOL_ARG_N\" >> '" + runs + "'"};
+        DaemonProcess daemon = DaemonProcess.startReady(spool, 2, options);
+        Spooler.open(spool).spoolAll(List.of(JobSpec.builder("block").arg("n", "api-1").build(),
+                JobSpec.builder("record").arg("n", "api-2").priority(1).build()));
+        SpoolFiles.drop(spool, "hand.jsonl", """
+                {"task":"record","args":{"n":"hand-1"}}
+                {"task":"block","args":{"n":"hand-2"},"at":%d}
+                """.formatted(Instant.now().plusSeconds(2).getEpochSecond()));
+
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).containsAll(List.of("hand-1", "api-2"))
+                && SpoolFiles.claims(spool).size() == 2, "the free jobs done, both blocked ones running", daemon);
+        List<String> batches = SpoolFiles.jobs(spool).stream().filter(n -> n.endsWith(".jsonl")).toList();
+        assertEquals(2, batches.size(), "both batches wait for their last job: " + SpoolFiles.jobs(spool));
+        for (JsonNode line : OpsCli.run(spool, "list", "--json").jsonLines()) {
+            assertFalse(line.get("file").asText().endsWith(".jsonl"), "an expanded batch is no job to list: " + line);
+        }
+
+        // a restart meanwhile: the batches stay, expanded once
+        daemon.sigterm();
+        assertEquals(0, daemon.awaitExit(WAIT));
+        daemon = DaemonProcess.startReady(spool, 2, options);
+        awaitCondition(WAIT, () -> SpoolFiles.claims(spool).size() == 2, "the blocked jobs running again", daemon);
+        assertEquals(batches, SpoolFiles.jobs(spool).stream().filter(n -> n.endsWith(".jsonl")).toList());
+
+        Files.writeString(go, "");
+        awaitCondition(WAIT, () -> SpoolFiles.jobs(spool).isEmpty(), "both batch files gone after their last jobs", daemon);
+        List<String> ran = SpoolFiles.lines(runs);
+        assertEquals(Set.of("api-1", "api-2", "hand-1", "hand-2"), new HashSet<>(ran));
+        assertEquals(4, ran.size(), "each job once: " + ran);
+        assertEquals(List.of(), SpoolFiles.files(spool.resolve(".spoolerd/batches")), "no marker left");
+    }
+
+    @Test
     void maxTasksReplacesAWorkerAfterThatManyJobs() {
         Path runs = out.resolve("runs");
         // $PPID of the command is the worker process that ran it

@@ -62,6 +62,7 @@ final class Scanner {
     /** The ids of hand-dropped jobs (an id field, or the name), to refuse a second job with the same id. */
     private final Map<String, String> handIds = new HashMap<>();
     private final Set<String> assigned;
+    private final ExpandedBatches batches;
     /** Batches whose expansion failed (say, a full disk): not before this time again. */
     private final Map<String, Long> batchRetries = new HashMap<>();
     private long scanNumber;
@@ -94,6 +95,7 @@ final class Scanner {
         this.index = index;
         this.outcomes = outcomes;
         this.assigned = assigned;
+        this.batches = new ExpandedBatches(dir);
     }
 
     void fullScan(long now) {
@@ -106,9 +108,12 @@ final class Scanner {
             lastRootMtime = Files.getLastModifiedTime(dir.root(), LinkOption.NOFOLLOW_LINKS);
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir.root())) {
                 for (Path p : entries) {
-                    examineGuarded(p.getFileName().toString(), now);
+                    String name = p.getFileName().toString();
+                    examineGuarded(name, now);
+                    batches.seen(name);
                 }
             }
+            batches.afterScan(scanNumber);
             index.forgetUnseen(scanNumber);
             handIds.values().removeIf(name -> !index.contains(name) && !assigned.contains(name));
             batchRetries.keySet().removeIf(name -> !index.contains(name));
@@ -412,6 +417,10 @@ final class Scanner {
             pendingBad(name, attrs, name + ": batch of " + attrs.size() + " bytes, larger than " + MAX_BATCH_BYTES, now);
             return;
         }
+        if (batches.isExpanded(name, attrs, scanNumber)) {
+            index.remove(name); // its jobs are files of their own now; it goes away with the last of them
+            return;
+        }
         Long retryAt = batchRetries.get(name);
         if (retryAt != null && now < retryAt) {
             index.park(name, Index.State.PENDING_BAD, "expansion failed; tried again in " + (retryAt - now) + " ms");
@@ -465,8 +474,10 @@ final class Scanner {
         }
         List<Path> written = new ArrayList<>();
         int bad = 0;
+        String stem = JobNames.stem(name);
+        String firstId = null;
+        String lastId = null;
         try (BatchReader lines = new BatchReader(claim, config.maxJobBytes)) {
-            String stem = JobNames.stem(name);
             for (BatchReader.Line line; (line = lines.next()) != null; ) {
                 if (line.blank()) {
                     continue;
@@ -486,12 +497,15 @@ final class Scanner {
                     continue;
                 }
                 String jobName = expandedName(stem, line.number(), job);
+                if (!jobName.equals(stem + "-" + line.number() + JobNames.JOB_SUFFIX)) { // named after the line's arrival id
+                    firstId = firstId == null || job.id().compareTo(firstId) < 0 ? job.id() : firstId;
+                    lastId = lastId == null || job.id().compareTo(lastId) > 0 ? job.id() : lastId;
+                }
                 DurableWrite.write(dir.root(), jobName, withNewline(line.bytes()), false, dir.modes());
                 written.add(dir.root().resolve(jobName));
             }
             fsyncAll(written);
             DurableWrite.fsyncDirectory(dir.root());
-            Files.delete(claim);
         } catch (IOException e) {
             long retry = Math.max(1000, 5 * config.frequency.toMillis());
             batchRetries.put(name, now + retry);
@@ -503,6 +517,7 @@ final class Scanner {
             return;
         }
         batchRetries.remove(name);
+        keepUntilDone(name, claim, file, stem, firstId, lastId);
         for (Path p : written) {
             examine(p.getFileName().toString(), now);
         }
@@ -537,6 +552,31 @@ final class Scanner {
                 }
                 done += n;
             }
+        }
+    }
+
+    /**
+     * An expanded batch goes back into the drop zone, marked as expanded, until its last job is gone
+     * ({@link ExpandedBatches}). When that cannot be (no room for the marker, or a new batch took its
+     * name meanwhile), it goes away now: its jobs are safe as files either way.
+     */
+    private void keepUntilDone(String name, Path claim, Path file, String stem, String firstId, String lastId) {
+        try {
+            BasicFileAttributes attrs = Files.readAttributes(claim, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            batches.expanded(name, stem, firstId, lastId, attrs, scanNumber);
+            if (SpoolDirectory.moveNoReplace(claim, file)) {
+                return;
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "batch " + name + ": cannot keep it until its jobs are done (" + e
+                    + "); it is removed now, its jobs are queued");
+        }
+        batches.discard(name);
+        try {
+            Files.deleteIfExists(claim);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "batch " + name + ": cannot remove it from " + myClaims + ": " + e
+                    + "; it is expanded again when a daemon next starts (its jobs may run twice)");
         }
     }
 

@@ -32,6 +32,7 @@ public final class SpoolDirectory {
 
     public static final Path DEFAULT_ROOT = Path.of("spool-dir");
     public static final String STATE = ".spoolerd";
+    private static final String BATCHES = "batches";
     static final String IDS_LOCK = "ids.lock";
 
     private static final ConcurrentHashMap<Path, ReentrantLock> IN_PROCESS_LOCKS = new ConcurrentHashMap<>();
@@ -92,6 +93,21 @@ public final class SpoolDirectory {
         return state().resolve("claims");
     }
 
+    /** Markers of batches whose jobs are files of their own, kept in the drop zone until those are gone. */
+    public Path batches() {
+        return state().resolve(BATCHES);
+    }
+
+    /** Whether the batch of this name in the drop zone is expanded already: its jobs are job files, not its lines. */
+    public boolean isExpandedBatch(String name) {
+        return isExpandedBatch(root, name);
+    }
+
+    /** As {@link #isExpandedBatch(String)}, for the drop zone {@code root}. */
+    public static boolean isExpandedBatch(Path root, String name) {
+        return Files.exists(root.resolve(STATE).resolve(BATCHES).resolve(name), LinkOption.NOFOLLOW_LINKS);
+    }
+
     public Path daemons() {
         return state().resolve("daemons");
     }
@@ -132,7 +148,7 @@ public final class SpoolDirectory {
                         JobNames.Canonical c = JobNames.parse(name);
                         count += c == null || c.dueMillis() <= nowMillis ? 1 : 0;
                     }
-                    case BATCH -> count += countJobLines(p, limit - count);
+                    case BATCH -> count += isExpandedBatch(name) ? 0 : countJobLines(p, limit - count);
                     case IGNORED -> { }
                 }
                 if (count >= limit) {
@@ -202,7 +218,7 @@ public final class SpoolDirectory {
         return Optional.empty();
     }
 
-    private static Optional<Path> findIn(Path dir, String id) throws IOException {
+    private Optional<Path> findIn(Path dir, String id) throws IOException {
         Optional<Path> found = findByName(dir, id);
         return found.isPresent() ? found : findInContents(dir, id);
     }
@@ -212,7 +228,7 @@ public final class SpoolDirectory {
      * job file whose {@code id} field is this id. Hand-dropped files are few where a daemon runs: it
      * reads each as it arrives, and runs it or moves it to bad/.
      */
-    private static Optional<Path> findInContents(Path dir, String id) throws IOException {
+    private Optional<Path> findInContents(Path dir, String id) throws IOException {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
         }
@@ -222,7 +238,9 @@ public final class SpoolDirectory {
                 String name = p.getFileName().toString();
                 JobNames.Kind kind = JobNames.kindOf(name);
                 boolean handDropped = kind == JobNames.Kind.JOB && JobNames.parse(name) == null;
-                if (!(kind == JobNames.Kind.BATCH || handDropped) || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                // an expanded batch's lines are job files now, looked at by name and content themselves
+                boolean batch = kind == JobNames.Kind.BATCH && !(dir.equals(root) && isExpandedBatch(name));
+                if (!(batch || handDropped) || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }
                 byte[] bytes;

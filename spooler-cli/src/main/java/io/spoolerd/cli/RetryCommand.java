@@ -119,7 +119,7 @@ final class RetryCommand implements Callable<Integer> {
         // Under the producers' id lock: a producer spooling the same id now waits, then sees this job.
         try (java.io.Closeable ids = dir.lockIds()) {
             if (JobNames.isValidId(id) && dir.findLive(id).isPresent()) {
-                throw new IllegalStateException("a job with id " + id + " is already queued or running");
+                throw new IllegalStateException("a job with id " + id + " is already queued, scheduled or running");
             }
             String target = queueName(entry.name(), job);
             if (Files.exists(dir.root().resolve(target), LinkOption.NOFOLLOW_LINKS)) {

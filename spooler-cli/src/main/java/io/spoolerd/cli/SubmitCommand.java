@@ -48,7 +48,7 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--priority", paramLabel = "P", description = "Lower runs first (default 0).")
     int priority;
 
-    @Option(names = "--id", paramLabel = "ID", description = "An idempotency key: refused while a job with this id is queued or running.")
+    @Option(names = "--id", paramLabel = "ID", description = "An idempotency key: refused while a job with this id is queued, scheduled or running.")
     String id;
 
     @Option(names = "--max-attempts", paramLabel = "N", description = "Overrides the daemon's --max-attempts for this job (0 = unlimited).")

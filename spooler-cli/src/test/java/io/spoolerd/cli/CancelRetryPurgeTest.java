@@ -132,7 +132,7 @@ class CancelRetryPurgeTest {
 
         OpsCli.Result r = run(spool, "retry", "dup", "ghost");
         assertEquals(1, r.code(), r.toString());
-        assertTrue(r.err().contains("a job with id dup is already queued or running"), r.err());
+        assertTrue(r.err().contains("a job with id dup is already queued, scheduled or running"), r.err());
         assertTrue(r.err().contains("no job with id ghost"), r.err());
         assertTrue(Files.exists(spool.resolve("failed/01J0000000000000000000000H-kdup.json")), "left where it was");
         assertEquals("queued", run(spool, "show", queued, "--json").json().get("state").asText());

@@ -607,6 +607,7 @@ public final class Daemon {
             w.kill("daemon exiting");
         }
         outcomes.beforeExit();
+        deleteHiddenClaims();
         try {
             Files.deleteIfExists(myClaims);
         } catch (IOException e) {
@@ -619,6 +620,21 @@ public final class Daemon {
             LOG.log(System.Logger.Level.WARNING, "could not remove the daemon record: " + e.getMessage());
         }
         LOG.log(System.Logger.Level.INFO, "stopped");
+    }
+
+    /**
+     * Hidden files in this daemon's claims directory: finished jobs that a killed worker had renamed
+     * but not yet deleted. What is left here, the next daemon's recovery deletes.
+     */
+    private void deleteHiddenClaims() {
+        try (var files = Files.newDirectoryStream(myClaims,
+                f -> JobNames.kindOf(f.getFileName().toString()) == JobNames.Kind.IGNORED)) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            // left for the next daemon, as claims are
+        }
     }
 
     /** Claims of daemons that are gone go back to the queue; each running job counts an attempt. */

@@ -37,6 +37,7 @@ public final class WorkerMain {
     private final WorkerProtocol.Writer daemon;
     private final JobOutput output;
     private final BlockingQueue<WireMessage> inbox = new LinkedBlockingQueue<>();
+    private final FinishedClaims finished = new FinishedClaims();
     /** Names to claim and run, in order; only the main thread touches it. */
     private final Deque<String> names = new ArrayDeque<>();
     private volatile boolean shuttingDown;
@@ -133,6 +134,7 @@ public final class WorkerMain {
         } catch (IOException | RuntimeException e) {
             // fall through: no daemon, no work
         }
+        finished.drain();
         ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
         Runtime.getRuntime().halt(0);
     }
@@ -198,12 +200,7 @@ public final class WorkerMain {
                 claim, json, result(name, "error"));
         result.put("duration_us", (System.nanoTime() - began) / 1000).put("id", id).put("task", parsed.task()).put("attempt", attempt);
         if ("ok".equals(result.text("outcome")) && !settings.keepDone()) {
-            try {
-                Files.deleteIfExists(claim);
-                result.put("deleted", true);
-            } catch (IOException e) {
-                result.put("deleted", false); // the daemon tries
-            }
+            result.put("deleted", finished.finish(claim)); // when false, the daemon tries
         }
         return result;
     }

@@ -225,8 +225,8 @@ public final class SpoolDirectory {
 
     /**
      * The batch file in {@code dir} with a job of this id on one of its lines, or the hand-dropped
-     * job file whose {@code id} field is this id. Hand-dropped files are few where a daemon runs: it
-     * reads each as it arrives, and runs it or moves it to bad/.
+     * job file whose {@code id} field is this id: a read of each hand-dropped file waiting here,
+     * which a producer that spools with ids and a drop zone of thousands of them pay per call.
      */
     private Optional<Path> findInContents(Path dir, String id) throws IOException {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {

@@ -134,8 +134,8 @@ public final class WorkerMain {
         } catch (IOException | RuntimeException e) {
             // fall through: no daemon, no work
         }
-        finished.drain();
         ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+        finished.drain(); // after the kill: a slow disk must not keep a command running
         Runtime.getRuntime().halt(0);
     }
 

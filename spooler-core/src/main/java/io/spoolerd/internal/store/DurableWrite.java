@@ -40,6 +40,28 @@ public final class DurableWrite {
     }
 
     /**
+     * As {@link #write(Path, String, byte[], boolean, FileModes)}, but never over an existing file:
+     * false, and nothing written, when {@code name} exists. Who creates a name this way owns it.
+     */
+    public static boolean writeNew(Path dir, String name, byte[] content, boolean durable, FileModes modes) throws IOException {
+        Path temp = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        boolean created;
+        try {
+            writeFile(temp, content, durable, modes);
+            created = SpoolDirectory.moveNoReplace(temp, dir.resolve(name));
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(temp, e);
+            throw e;
+        }
+        if (!created) {
+            Files.deleteIfExists(temp);
+        } else if (durable) {
+            fsyncDirectory(dir);
+        }
+        return created;
+    }
+
+    /**
      * {@link #write(Path, String, byte[], boolean, FileModes)} without fsync, with the spare as the
      * temporary file when there is one: written, then renamed from the spares directory into
      * {@code dir}, and the next spare made once the file is in place, so the file's creation comes

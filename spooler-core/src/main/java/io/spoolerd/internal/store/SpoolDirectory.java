@@ -388,7 +388,11 @@ public final class SpoolDirectory {
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) || Files.exists(sidecar, LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }
-            DurableWrite.write(dir, sidecar.getFileName().toString(), reason, false, modes);
+            // The reason first, and only under a name nobody else took: two daemons moving the same file
+            // must not have one delete the reason the other wrote for the name it got.
+            if (!DurableWrite.writeNew(dir, sidecar.getFileName().toString(), reason, false, modes)) {
+                continue;
+            }
             boolean moved;
             try {
                 moved = moveNoReplace(source, target);
@@ -423,7 +427,14 @@ public final class SpoolDirectory {
             Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
             return true;
         }
-        Files.delete(source);
+        try {
+            Files.delete(source);
+        } catch (NoSuchFileException e) {
+            // Moved (or removed) by someone else between our link and our unlink, say another daemon moving
+            // the same file to bad/: the file is theirs under their name, not ours under a second one.
+            Files.deleteIfExists(target);
+            throw e;
+        }
         return true;
     }
 

@@ -103,4 +103,18 @@ class DaemonDuplicateIdTest {
         assertEquals(List.of("dup-api.json", "dup-api.json.reason", "second.json", "second.json.reason"),
                 SpoolFiles.files(spool.resolve("bad")));
     }
+
+    @Test
+    void aNameReusedByAnotherJobFreesTheIdItHadBefore() throws IOException {
+        DaemonProcess daemon = daemon();
+        SpoolFiles.drop(spool, "a.json", "{\"task\":\"record\",\"id\":\"x-1\"}");
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).equals(List.of("x-1")), "x-1 done", daemon);
+        SpoolFiles.drop(spool, "a.json", "{\"task\":\"block\",\"id\":\"y-1\"}");
+        awaitCondition(WAIT, () -> SpoolFiles.claims(spool).size() == 1, "y-1 running under the name x-1 had", daemon);
+        SpoolFiles.drop(spool, "b.json", "{\"task\":\"block\",\"id\":\"x-1\"}");
+        Files.writeString(go, "");
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).size() == 3, "x-1 free again, run a second time", daemon);
+        assertEquals(List.of("x-1", "x-1", "y-1"), SpoolFiles.lines(runs).stream().sorted().toList());
+        assertEquals(List.of(), SpoolFiles.files(spool.resolve("bad")));
+    }
 }

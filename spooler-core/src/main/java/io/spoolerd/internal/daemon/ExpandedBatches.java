@@ -88,8 +88,15 @@ final class ExpandedBatches {
             return false;
         }
         if (!p.is(attrs)) {
-            forget(p); // dropped anew under the name of a batch that was: a new batch
-            deleteMarker(name);
+            forget(p); // dropped anew under the name of a batch that was; maybe expanded by another daemon already
+            p = load(name, scan);
+            if (p != null && p.is(attrs)) {
+                return true;
+            }
+            if (p != null) {
+                forget(p);
+            }
+            deleteMarker(name); // a marker of the batch before: this one is new
             return false;
         }
         return true;
@@ -197,10 +204,12 @@ final class ExpandedBatches {
         Path file = dir.root().resolve(p.name);
         try {
             BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            if (attrs.isRegularFile() && p.is(attrs)) {
-                Files.delete(file); // before the marker: a crash in between leaves a marker without a batch
-                LOG.log(System.Logger.Level.INFO, "batch " + p.name + ": all of its jobs are done, the batch file is removed");
+            if (!attrs.isRegularFile() || !p.is(attrs)) {
+                forget(p); // another batch under its name now: its marker, if any, is not ours to remove
+                return;
             }
+            Files.delete(file); // before the marker: a crash in between leaves a marker without a batch
+            LOG.log(System.Logger.Level.INFO, "batch " + p.name + ": all of its jobs are done, the batch file is removed");
         } catch (NoSuchFileException gone) {
             // removed by another daemon, or by hand
         } catch (IOException e) {

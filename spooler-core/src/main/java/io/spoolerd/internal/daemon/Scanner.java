@@ -61,6 +61,8 @@ final class Scanner {
     private final Outcomes outcomes;
     /** The ids of hand-dropped jobs (an id field, or the name), to refuse a second job with the same id. */
     private final Map<String, String> handIds = new HashMap<>();
+    /** The other way round: the id each of those names had when it was read (a name may be reused by a later job). */
+    private final Map<String, String> handNames = new HashMap<>();
     private final Set<String> assigned;
     private final ExpandedBatches batches;
     /** Batches whose expansion failed (say, a full disk): not before this time again. */
@@ -116,6 +118,7 @@ final class Scanner {
             batches.afterScan(scanNumber);
             index.forgetUnseen(scanNumber);
             handIds.values().removeIf(name -> !index.contains(name) && !assigned.contains(name));
+            handNames.keySet().removeIf(name -> !index.contains(name) && !assigned.contains(name));
             batchRetries.keySet().removeIf(name -> !index.contains(name));
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "cannot scan " + dir.root() + ": " + e);
@@ -350,6 +353,10 @@ final class Scanner {
             index.remove(name);
             return;
         }
+        String before = handNames.put(name, id);
+        if (before != null && !before.equals(id)) {
+            handIds.remove(before, name); // the name held another job before: that id is not taken by it any more
+        }
         handIds.put(id, name);
         long due = job.notBefore() != null ? job.notBefore().toEpochMilli() : attrs.lastModifiedTime().toMillis();
         index.putJob(name, job.priority(), due, now);
@@ -501,8 +508,7 @@ final class Scanner {
                     firstId = firstId == null || job.id().compareTo(firstId) < 0 ? job.id() : firstId;
                     lastId = lastId == null || job.id().compareTo(lastId) > 0 ? job.id() : lastId;
                 }
-                DurableWrite.write(dir.root(), jobName, withNewline(line.bytes()), false, dir.modes());
-                written.add(dir.root().resolve(jobName));
+                written.add(writeJob(jobName, withNewline(line.bytes())));
             }
             fsyncAll(written);
             DurableWrite.fsyncDirectory(dir.root());
@@ -551,6 +557,27 @@ final class Scanner {
                     throw new IOException(source.getFileName() + " shrank while its line was copied");
                 }
                 done += n;
+            }
+        }
+    }
+
+    /**
+     * Writes a batch's job file without replacing another job: the same content under the name is
+     * this expansion's own job from an expansion a crash cut short (kept as it is); other content is
+     * a job of another batch of the same name, still queued, and this one gets a suffixed name.
+     */
+    private Path writeJob(String jobName, byte[] content) throws IOException {
+        for (int n = 0; ; n++) {
+            String name = n == 0 ? jobName : JobNames.stem(jobName) + "." + n + JobNames.JOB_SUFFIX;
+            if (DurableWrite.writeNew(dir.root(), name, content, false, dir.modes())) {
+                return dir.root().resolve(name);
+            }
+            try {
+                if (java.util.Arrays.equals(Files.readAllBytes(dir.root().resolve(name)), content)) {
+                    return dir.root().resolve(name);
+                }
+            } catch (NoSuchFileException gone) {
+                n--; // claimed or finished meanwhile: try the name again
             }
         }
     }

@@ -94,4 +94,25 @@ class ExpandedBatchesTest {
         assertFalse(dir.isExpandedBatch("b.jsonl"), "the stale marker is gone");
         assertFalse(batches.isExpanded("b.jsonl", anew, 2));
     }
+
+    @Test
+    void aDaemonThatKnewTheBatchBeforeKeepsTheMarkerAnotherWroteForTheNextOne() throws IOException {
+        ExpandedBatches a = new ExpandedBatches(dir);
+        ExpandedBatches b = new ExpandedBatches(dir);
+        BasicFileAttributes first = batch("r.jsonl", "{}\n");
+        a.expanded("r.jsonl", "r", null, null, first, 1);
+        assertTrue(b.isExpanded("r.jsonl", first, 1), "b learns the first one from the marker");
+
+        Files.delete(dir.root().resolve("r.jsonl")); // a removed it when its jobs were done, then its marker
+        Files.delete(dir.batches().resolve("r.jsonl"));
+        BasicFileAttributes second = batch("r.jsonl", "{\"task\":\"the next one\"}\n");
+        a.expanded("r.jsonl", "r", null, null, second, 5); // and expanded the next one of that name
+        assertTrue(b.isExpanded("r.jsonl", second, 5), "b must not expand it again");
+        assertTrue(dir.isExpandedBatch("r.jsonl"), "nor remove a's marker");
+
+        b.afterScan(6); // no job of it seen in two scans: b removes the batch it now knows, then its marker
+        b.afterScan(7);
+        assertFalse(Files.exists(dir.root().resolve("r.jsonl")));
+        assertFalse(dir.isExpandedBatch("r.jsonl"));
+    }
 }

@@ -568,7 +568,7 @@ final class Scanner {
      */
     private Path writeJob(String jobName, byte[] content) throws IOException {
         for (int n = 0; ; n++) {
-            String name = n == 0 ? jobName : JobNames.stem(jobName) + "." + n + JobNames.JOB_SUFFIX;
+            String name = n == 0 ? jobName : SpoolDirectory.suffixed(jobName, n);
             if (DurableWrite.writeNew(dir.root(), name, content, false, dir.modes())) {
                 return dir.root().resolve(name);
             }

@@ -26,7 +26,7 @@ public final class DurableWrite {
 
     public static void write(Path dir, String name, byte[] content, boolean durable, FileModes modes) throws IOException {
         Path target = dir.resolve(name);
-        Path temp = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        Path temp = tempFor(dir, name);
         try {
             writeFile(temp, content, durable, modes);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -39,12 +39,17 @@ public final class DurableWrite {
         }
     }
 
+    /** A hidden, unique temporary name beside {@code name}: readers of the directory ignore it. */
+    private static Path tempFor(Path dir, String name) {
+        return dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+    }
+
     /**
      * As {@link #write(Path, String, byte[], boolean, FileModes)}, but never over an existing file:
      * false, and nothing written, when {@code name} exists. Who creates a name this way owns it.
      */
     public static boolean writeNew(Path dir, String name, byte[] content, boolean durable, FileModes modes) throws IOException {
-        Path temp = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        Path temp = tempFor(dir, name);
         boolean created;
         try {
             writeFile(temp, content, durable, modes);

@@ -443,7 +443,8 @@ public final class SpoolDirectory {
         return jobFile.resolveSibling(jobFile.getFileName() + ".reason");
     }
 
-    private static String suffixed(String name, int n) {
+    /** The name a file moved into a directory where {@code name} is taken gets: {@code job1.json} becomes {@code job1.<n>.json}. */
+    public static String suffixed(String name, int n) {
         for (String suffix : new String[] {JobNames.BATCH_SUFFIX, JobNames.JOB_SUFFIX}) {
             if (name.endsWith(suffix)) {
                 return name.substring(0, name.length() - suffix.length()) + "." + n + suffix;

@@ -113,6 +113,34 @@ class DaemonCrashTest {
         assertEquals(List.of(), SpoolFiles.claims(spool));
     }
 
+    /**
+     * A command forking in a loop when its daemon dies: a kill of the processes listed a moment
+     * before misses those forked since, which then run on (the orphaned first attempt of a job
+     * that a restarted daemon runs again). The group kill reaches them all.
+     */
+    @Test
+    void aCommandForkingWhenTheDaemonIsKilledLeavesNothingBehind() {
+        String marker = "67." + ProcessHandle.current().pid() + System.nanoTime() % 1000;
+        Path started = tmp.resolve("out").resolve("started");
+        DaemonProcess daemon = DaemonProcess.startReady(spool, 1, "--frequency", "0.2", "--task",
+                "forky=touch '" + started + "'; i=0; while [ $i -lt 400 ]; do sleep " + marker + " & i=$((i+1)); done; wait");
+        Spooler.open(spool).spool("forky", Map.of());
+        try {
+            awaitCondition(WAIT, () -> Files.exists(started) && !sleepers(marker).isEmpty(), "the command to fork", daemon);
+            daemon.kill9();
+            daemon.awaitExit(WAIT);
+            awaitCondition(Duration.ofSeconds(10), () -> sleepers(marker).isEmpty(),
+                    "every process the command forked to be gone", daemon);
+        } finally {
+            sleepers(marker).forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    private static List<ProcessHandle> sleepers(String marker) {
+        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").endsWith("sleep " + marker))
+                .collect(Collectors.toList());
+    }
+
     @Test
     void workersExitWhenTheDaemonIsKilled() {
         DaemonProcess daemon = DaemonProcess.startReady(spool, 3, "--frequency", "0.2", "--task", slowOnFirstAttempt());

@@ -1,5 +1,6 @@
 package io.spoolerd.internal.daemon;
 
+import io.spoolerd.internal.ProcessGroups;
 import io.spoolerd.internal.Threads;
 import io.spoolerd.internal.worker.WireMessage;
 import io.spoolerd.internal.worker.WorkerProtocol;
@@ -171,10 +172,16 @@ final class Worker {
         if (killedBecause == null) {
             killedBecause = because;
         }
-        if (childPid > 0) {
-            ProcessHandle.of(childPid).ifPresent(Worker::killTree);
-        }
+        killCommand();
         killTree(process.toHandle());
+    }
+
+    private void killCommand() {
+        long pid = childPid;
+        if (pid > 0) {
+            ProcessHandle.of(pid).ifPresent(Worker::killTree);
+            ProcessGroups.kill(List.of(pid)); // what the tree missed, or what outlived the command's shell
+        }
     }
 
     private static void killTree(ProcessHandle handle) {
@@ -198,9 +205,7 @@ final class Worker {
             Thread.currentThread().interrupt();
             exit = -1;
         }
-        if (childPid > 0) {
-            ProcessHandle.of(childPid).ifPresent(Worker::killTree); // a command outliving its worker is killed too
-        }
+        killCommand(); // a command outliving its worker is killed too
         events.accept(new Exited(this, exit));
     }
 

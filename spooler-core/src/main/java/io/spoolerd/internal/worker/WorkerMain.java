@@ -134,7 +134,8 @@ public final class WorkerMain {
         } catch (IOException | RuntimeException e) {
             // fall through: no daemon, no work
         }
-        ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+        CommandTask.killRunning();
+        ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly); // without setsid, and Java tasks' children
         finished.drain(); // after the kill: a slow disk must not keep a command running
         Runtime.getRuntime().halt(0);
     }

@@ -88,6 +88,7 @@ class DaemonDuplicateIdTest {
 
         Files.writeString(go, "");
         awaitCondition(WAIT, () -> SpoolFiles.lines(runs).equals(List.of("api-1")), "the first job done", daemon);
+        awaitCondition(WAIT, () -> daemon.log().stream().anyMatch(l -> l.contains("job api-1 ok")), "api-1 done", daemon);
         Files.delete(go);
 
         SpoolFiles.drop(spool, "first.json", "{\"task\":\"block\",\"id\":\"hand-1\"}");
@@ -97,7 +98,8 @@ class DaemonDuplicateIdTest {
 
         Files.writeString(go, "");
         awaitCondition(WAIT, () -> SpoolFiles.lines(runs).equals(List.of("api-1", "hand-1")), "each id ran once", daemon);
-        // once done, the id is free again
+        // once done (the daemon has its result: the command's line comes before its exit), the id is free again
+        awaitCondition(WAIT, () -> daemon.log().stream().anyMatch(l -> l.contains("job hand-1 ok")), "hand-1 done", daemon);
         SpoolFiles.drop(spool, "third.json", "{\"task\":\"record\",\"id\":\"hand-1\"}");
         awaitCondition(WAIT, () -> SpoolFiles.lines(runs).equals(List.of("api-1", "hand-1", "hand-1")), "the id used again", daemon);
         assertEquals(List.of("dup-api.json", "dup-api.json.reason", "second.json", "second.json.reason"),

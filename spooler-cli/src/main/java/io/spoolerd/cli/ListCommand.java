@@ -68,7 +68,7 @@ final class ListCommand implements Callable<Integer> {
         PrintWriter out = new PrintWriter(new BufferedWriter(terminal, 1 << 16), false);
         JsonGenerator gen = null;
         if (json) {
-            gen = JobCodec.MAPPER.getFactory().createGenerator(out);
+            gen = JobCodec.mapper().getFactory().createGenerator(out);
             gen.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             gen.setPrettyPrinter(new MinimalPrettyPrinter("\n"));
         } else {

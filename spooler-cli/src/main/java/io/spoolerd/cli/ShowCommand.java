@@ -56,7 +56,7 @@ final class ShowCommand implements Callable<Integer> {
         String file = dir.root().relativize(found.file()).toString();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            ObjectNode o = JobCodec.MAPPER.createObjectNode();
+            ObjectNode o = JobCodec.mapper().createObjectNode();
             o.put("id", found.id());
             o.put("state", found.state().label());
             o.put("file", file);
@@ -67,7 +67,7 @@ final class ShowCommand implements Callable<Integer> {
                 o.putNull("job");
                 o.put("content", raw(found));
             }
-            out.println(JobCodec.MAPPER.writeValueAsString(o));
+            out.println(JobCodec.mapper().writeValueAsString(o));
             out.flush();
             return ExitCodes.OK;
         }
@@ -102,7 +102,7 @@ final class ShowCommand implements Callable<Integer> {
                 t.print(out, "  ");
             }
             out.println("job");
-            out.println(JobCodec.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(found.job().node()));
+            out.println(JobCodec.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(found.job().node()));
         } else {
             out.println("content");
             out.println(raw(found));

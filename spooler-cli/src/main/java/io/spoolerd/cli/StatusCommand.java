@@ -66,7 +66,7 @@ final class StatusCommand implements Callable<Integer> {
             }
         }
         live.sort(java.util.Comparator.comparingLong(r -> r.json().path("started").asLong()));
-        ObjectNode status = JobCodec.MAPPER.createObjectNode();
+        ObjectNode status = JobCodec.mapper().createObjectNode();
         status.put("spool_dir", dir.root().toString());
         ArrayNode daemons = status.putArray("daemons");
         for (DaemonRegistry.Record r : live) {
@@ -78,7 +78,7 @@ final class StatusCommand implements Callable<Integer> {
 
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(JobCodec.MAPPER.writeValueAsString(status));
+            out.println(JobCodec.mapper().writeValueAsString(status));
         } else {
             printHuman(out, status);
         }
@@ -122,7 +122,7 @@ final class StatusCommand implements Callable<Integer> {
         JsonNode j = r.json();
         DaemonIdentity id = r.identity();
         long started = j.path("started").asLong();
-        ObjectNode d = JobCodec.MAPPER.createObjectNode();
+        ObjectNode d = JobCodec.mapper().createObjectNode();
         d.put("id", id.id());
         d.put("host", id.host());
         d.put("pid", id.pid());

@@ -93,7 +93,7 @@ final class SubmitCommand implements Callable<Integer> {
             if (!node.isObject()) {
                 throw new ExitCodes.UsageException("--json must be a JSON object, got " + json);
             }
-            args.putAll(JobCodec.MAPPER.convertValue(node, Map.class));
+            args.putAll(JobCodec.mapper().convertValue(node, Map.class));
         }
         for (String a : assignments) {
             int typed = a.indexOf(":=");
@@ -102,7 +102,7 @@ final class SubmitCommand implements Callable<Integer> {
                 throw new ExitCodes.UsageException("expected KEY=VALUE or KEY:=JSON, got '" + a + "'");
             }
             if (typed > 0 && typed < plain) {
-                args.put(a.substring(0, typed), JobCodec.MAPPER.convertValue(readJson(a.substring(typed + 2), a), Object.class));
+                args.put(a.substring(0, typed), JobCodec.mapper().convertValue(readJson(a.substring(typed + 2), a), Object.class));
             } else {
                 args.put(a.substring(0, plain), a.substring(plain + 1));
             }
@@ -112,7 +112,7 @@ final class SubmitCommand implements Callable<Integer> {
 
     private static JsonNode readJson(String text, String what) {
         try {
-            JsonNode node = JobCodec.MAPPER.readTree(text);
+            JsonNode node = JobCodec.mapper().readTree(text);
             if (node == null || node.isMissingNode()) {
                 throw new ExitCodes.UsageException(what + ": not valid JSON: no value");
             }

@@ -95,7 +95,7 @@ class CancelRetryPurgeTest {
         String queuedName = JobNames.format(arrival, 2, null, "thumb-9");
         Path queued = spool.resolve(queuedName);
         assertTrue(Files.exists(queued), "back in the drop zone without the last retry's due time: " + queuedName);
-        JsonNode job = JobCodec.MAPPER.readTree(Files.readAllBytes(queued));
+        JsonNode job = JobCodec.mapper().readTree(Files.readAllBytes(queued));
         assertEquals(0, job.get("attempts").asInt());
         assertNull(job.get("retry_at"));
         assertEquals(10, job.get("history").size());

@@ -30,7 +30,7 @@ final class OpsCli {
     record Result(int code, String out, String err) {
         JsonNode json() {
             try {
-                return JobCodec.MAPPER.readTree(out);
+                return JobCodec.mapper().readTree(out);
             } catch (IOException e) {
                 throw new UncheckedIOException("not JSON: " + out, e);
             }
@@ -41,7 +41,7 @@ final class OpsCli {
             for (String line : out.split("\n")) {
                 if (!line.isBlank()) {
                     try {
-                        lines.add(JobCodec.MAPPER.readTree(line));
+                        lines.add(JobCodec.mapper().readTree(line));
                     } catch (IOException e) {
                         throw new UncheckedIOException("not a JSON line: " + line, e);
                     }
@@ -88,7 +88,7 @@ final class OpsCli {
 
     /** A failed job as the daemon leaves it: attempts, history with errors, and a stale retry_at. */
     static String failedJob(String id, String task, int attempts, String lastError) {
-        ObjectNode job = JobCodec.MAPPER.createObjectNode();
+        ObjectNode job = JobCodec.mapper().createObjectNode();
         job.put("v", 1).put("id", id).put("task", task);
         job.putObject("args").put("n", 1);
         job.put("attempts", attempts);
@@ -111,7 +111,7 @@ final class OpsCli {
         long now = System.currentTimeMillis();
         DaemonIdentity me = DaemonIdentity.current(Instant.ofEpochMilli(now));
         String id = alive ? me.id() : me.id() + "-dead";
-        ObjectNode r = JobCodec.MAPPER.createObjectNode();
+        ObjectNode r = JobCodec.mapper().createObjectNode();
         r.put("version", 1).put("heartbeat", now - 400).put("lease_ms", 30_000).put("started", now - 3_723_000)
                 .put("spool_dir", spoolDir.toString()).put("processes", workers.size()).put("stopping", stopping);
         r.putArray("tasks").add("echo").add("sleep");
@@ -125,7 +125,7 @@ final class OpsCli {
     }
 
     static ArrayNode workers() {
-        return JobCodec.MAPPER.createArrayNode();
+        return JobCodec.mapper().createArrayNode();
     }
 
     static ObjectNode busyWorker(ArrayNode workers, long pid, String jobId, String task, long runningMillis) {

@@ -679,7 +679,7 @@ public final class Daemon {
     private void publishStatus(long now) {
         nextPublish = now + heartbeatMillis();
         statusDirty = false;
-        ObjectNode status = JobCodec.MAPPER.createObjectNode();
+        ObjectNode status = JobCodec.mapper().createObjectNode();
         status.put("version", 1);
         status.put("heartbeat", now);
         status.put("lease_ms", config.lease.toMillis());

@@ -41,7 +41,7 @@ public record DaemonIdentity(String id, String host, String bootId, String pidNa
     }
 
     ObjectNode toJson() {
-        return JobCodec.MAPPER.createObjectNode()
+        return JobCodec.mapper().createObjectNode()
                 .put("id", id).put("host", host).put("boot_id", bootId).put("pid_namespace", pidNamespace)
                 .put("pid", pid).put("process_start", processStart);
     }

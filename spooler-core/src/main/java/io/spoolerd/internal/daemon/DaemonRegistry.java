@@ -61,7 +61,7 @@ public final class DaemonRegistry {
                     continue;
                 }
                 try {
-                    JsonNode json = JobCodec.MAPPER.readTree(JobFiles.read(file, 1 << 20));
+                    JsonNode json = JobCodec.mapper().readTree(JobFiles.read(file, 1 << 20));
                     DaemonIdentity identity = DaemonIdentity.fromJson(json.path("identity"));
                     out.add(new Record(identity, json.path("heartbeat").asLong(), json.path("lease_ms").asLong(), json));
                 } catch (IOException | RuntimeException e) {

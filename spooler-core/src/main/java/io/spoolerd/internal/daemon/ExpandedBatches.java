@@ -109,7 +109,7 @@ final class ExpandedBatches {
      */
     void expanded(String name, String stem, String firstId, String lastId, BasicFileAttributes attrs, long scan)
             throws IOException {
-        ObjectNode marker = JobCodec.MAPPER.createObjectNode();
+        ObjectNode marker = JobCodec.mapper().createObjectNode();
         marker.put("stem", stem);
         marker.put("first_id", firstId);
         marker.put("last_id", lastId);
@@ -224,7 +224,7 @@ final class ExpandedBatches {
         Path marker = dir.batches().resolve(name);
         JsonNode m;
         try {
-            m = JobCodec.MAPPER.readTree(Files.readAllBytes(marker));
+            m = JobCodec.mapper().readTree(Files.readAllBytes(marker));
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {

@@ -38,9 +38,19 @@ public final class JobCodec {
     public static final int MAX_NESTING_DEPTH = 1000;
     public static final int FORMAT_VERSION = 1;
 
-    public static final ObjectMapper MAPPER = newMapper();
-
     private JobCodec() {}
+
+    /**
+     * The mapper for job files, made on first use: a worker whose jobs {@link SimpleJson} reads
+     * never pays the 100 ms an {@code ObjectMapper} costs a fresh JVM.
+     */
+    public static ObjectMapper mapper() {
+        return Mapper.INSTANCE;
+    }
+
+    private static final class Mapper {
+        static final ObjectMapper INSTANCE = newMapper();
+    }
 
     private static ObjectMapper newMapper() {
         JsonFactory factory = JsonFactory.builder()
@@ -62,8 +72,13 @@ public final class JobCodec {
     public static JobFile parse(byte[] bytes, String source) {
         JsonNode root;
         try {
-            // Plain ASCII (most jobs) is valid UTF-8 as it is: Jackson reads the bytes, no decoding pass, no copy.
-            root = isPlainAscii(bytes) ? MAPPER.readTree(bytes) : MAPPER.readTree(decodeUtf8(bytes, source));
+            // Plain ASCII (most jobs) is valid UTF-8 as it is: read from the bytes, no decoding pass, no copy.
+            if (isPlainAscii(bytes)) {
+                ObjectNode simple = SimpleJson.parseObject(bytes);
+                root = simple != null ? simple : mapper().readTree(bytes);
+            } else {
+                root = mapper().readTree(decodeUtf8(bytes, source));
+            }
         } catch (JsonProcessingException e) {
             throw new InvalidJobException(source + ": not valid JSON: " + describe(e));
         } catch (IOException e) {
@@ -147,12 +162,12 @@ public final class JobCodec {
 
     /** The JSON for a new job from the producer API. */
     public static ObjectNode newJob(JobSpec spec, String id) {
-        ObjectNode node = MAPPER.createObjectNode();
+        ObjectNode node = mapper().createObjectNode();
         node.put("v", FORMAT_VERSION);
         node.put("id", id);
         node.put("task", spec.task());
         try {
-            node.set("args", MAPPER.valueToTree(spec.args()));
+            node.set("args", mapper().valueToTree(spec.args()));
         } catch (IllegalArgumentException e) {
             throw new InvalidJobException("\"args\" must be plain JSON values: " + oneLine(e.getMessage()));
         }
@@ -170,7 +185,7 @@ public final class JobCodec {
 
     public static byte[] encode(JsonNode node) {
         try {
-            byte[] json = MAPPER.writeValueAsBytes(node);
+            byte[] json = mapper().writeValueAsBytes(node);
             byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
             line[json.length] = '\n';
             return line;
@@ -225,7 +240,7 @@ public final class JobCodec {
             return Map.of(); // most jobs of a drain: no conversion machinery for nothing
         }
         @SuppressWarnings("unchecked")
-        Map<String, Object> map = MAPPER.convertValue(args, Map.class);
+        Map<String, Object> map = mapper().convertValue(args, Map.class);
         return map;
     }
 
@@ -245,7 +260,7 @@ public final class JobCodec {
     }
 
     public static ObjectNode historyEntry(Instant time, String outcome, String error, long durationMillis) {
-        ObjectNode entry = MAPPER.createObjectNode();
+        ObjectNode entry = mapper().createObjectNode();
         entry.put("time", time.toString());
         entry.put("outcome", outcome);
         if (error != null) {

@@ -275,7 +275,7 @@ public final class SpoolDirectory {
     /** Whether the JSON object in these bytes has this {@code id}; a file or line that does not parse has none. */
     private static boolean hasId(byte[] bytes, int offset, int length, String id) {
         try {
-            JsonNode job = JobCodec.MAPPER.readTree(bytes, offset, length);
+            JsonNode job = JobCodec.mapper().readTree(bytes, offset, length);
             return job != null && job.path("id").isTextual() && id.equals(job.get("id").asText());
         } catch (IOException notAJob) {
             return false; // a bad file or line is the daemon's to report; it holds no id

@@ -126,7 +126,7 @@ final class CommandTask implements Task {
             return s;
         }
         if (value instanceof Number || value instanceof Boolean) {
-            return JobCodec.MAPPER.valueToTree(value).toString();
+            return JobCodec.mapper().valueToTree(value).toString();
         }
         return null;
     }

@@ -42,6 +42,8 @@ public final class WorkerMain {
     private final Deque<String> names = new ArrayDeque<>();
     private volatile boolean shuttingDown;
     private long runNow;
+    /** Results sent since the last flush that this thread asked for. */
+    private int heldResults;
     private Settings settings;
     private TaskRegistry tasks;
 
@@ -97,8 +99,14 @@ public final class WorkerMain {
             }
             WireMessage result = shuttingDown ? result(name, "skipped") : claimAndRun(name);
             output.jobId(null);
+            heldResults++;
             if (names.isEmpty() && inbox.isEmpty()) {
                 daemon.send(result); // nothing follows: the daemon should know now
+                heldResults = 0;
+            } else if (heldResults >= names.size()) {
+                // half of what was sent is done: the daemon tops the batch up while the other half runs
+                daemon.send(result);
+                heldResults = 0;
             } else {
                 daemon.sendSoon(result);
             }

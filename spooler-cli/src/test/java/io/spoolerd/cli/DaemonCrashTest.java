@@ -114,6 +114,28 @@ class DaemonCrashTest {
     }
 
     /**
+     * A worker deleting finished claims off its job thread (a slow disk) renames each to a hidden
+     * name first; killed before its deleter got to one, it leaves that file, which the daemon
+     * removes when the worker's exit comes in, not only when the daemon stops.
+     */
+    @Test
+    void aKilledWorkersFinishedClaimsAreRemoved() throws IOException {
+        DaemonProcess daemon = DaemonProcess.startReady(spool, 2, "--frequency", "0.2");
+        Path claims;
+        try (var owners = Files.list(spool.resolve(".spoolerd").resolve("claims"))) {
+            claims = owners.findFirst().orElseThrow();
+        }
+        Path leftover = Files.writeString(claims.resolve(".01M94MEBWBXZE7932SWRZQMKE7.json.finished"), "{\"task\":\"noop\"}");
+        Path other = Files.writeString(claims.resolve(".someone-elses.tmp"), "");
+
+        daemon.workers().get(0).destroyForcibly();
+
+        awaitCondition(WAIT, () -> !Files.exists(leftover), "the finished claim to be removed", daemon);
+        daemon.awaitWorkers(2, WAIT);
+        assertTrue(Files.exists(other), "other hidden files are left alone while the daemon runs");
+    }
+
+    /**
      * A command forking in a loop when its daemon dies: a kill of the processes listed a moment
      * before misses those forked since, which then run on (the orphaned first attempt of a job
      * that a restarted daemon runs again). The group kill reaches them all.

@@ -8,6 +8,7 @@ import io.spoolerd.internal.store.JobFile;
 import io.spoolerd.internal.store.JobFiles;
 import io.spoolerd.internal.store.JobNames;
 import io.spoolerd.internal.store.SpoolDirectory;
+import io.spoolerd.internal.worker.WorkerProtocol;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -387,6 +388,9 @@ public final class Daemon {
             }
         }
         w.assigned.clear();
+        if (started) {
+            deleteHiddenClaims(name -> name.endsWith(WorkerProtocol.FINISHED_CLAIM_SUFFIX)); // what it had not deleted yet
+        }
         if (!started && !stopping) {
             long backoff = startFailed();
             nextSpawn = now + backoff;
@@ -607,7 +611,7 @@ public final class Daemon {
             w.kill("daemon exiting");
         }
         outcomes.beforeExit();
-        deleteHiddenClaims();
+        deleteHiddenClaims(name -> true);
         try {
             Files.deleteIfExists(myClaims);
         } catch (IOException e) {
@@ -624,11 +628,12 @@ public final class Daemon {
 
     /**
      * Hidden files in this daemon's claims directory: finished jobs that a killed worker had renamed
-     * but not yet deleted. What is left here, the next daemon's recovery deletes.
+     * but not yet deleted (those of live workers too, whose deleters then find them gone). What is
+     * left here, the next daemon's recovery deletes.
      */
-    private void deleteHiddenClaims() {
-        try (var files = Files.newDirectoryStream(myClaims,
-                f -> JobNames.kindOf(f.getFileName().toString()) == JobNames.Kind.IGNORED)) {
+    private void deleteHiddenClaims(java.util.function.Predicate<String> which) {
+        try (var files = Files.newDirectoryStream(myClaims, f -> JobNames.kindOf(f.getFileName().toString()) == JobNames.Kind.IGNORED
+                && which.test(f.getFileName().toString()))) {
             for (Path f : files) {
                 Files.deleteIfExists(f);
             }

@@ -26,7 +26,7 @@ import java.util.function.LongSupplier;
  */
 final class FinishedClaims {
 
-    static final String SUFFIX = ".finished";
+    static final String SUFFIX = WorkerProtocol.FINISHED_CLAIM_SUFFIX;
     static final int BACKLOG = 256;
     static final long SLOW_UNLINK_NANOS = 300_000;
 

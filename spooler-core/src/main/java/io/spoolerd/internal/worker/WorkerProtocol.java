@@ -43,6 +43,11 @@ public final class WorkerProtocol {
     public static final String HELLO = "hello";
     public static final String START = "start";
     public static final String CHILD = "child";
+    /**
+     * A worker renames a finished job's claim to {@code .<name>} plus this before its deleter
+     * thread deletes it (FinishedClaims); one killed meanwhile leaves such a file, no job.
+     */
+    public static final String FINISHED_CLAIM_SUFFIX = ".finished";
     public static final String PROGRESS = "progress";
     public static final String RESULT = "result";
 

@@ -35,7 +35,9 @@ final class WorkerLoad {
     private final LongUnaryOperator runnableNanos;
     private Map<Long, long[]> last = new HashMap<>();
     private long nextSample = Long.MIN_VALUE;
-    private boolean cpuBound;
+    /** The last verdict; null while nobody has been judged since the workers were last all idle. */
+    private Boolean verdict;
+    private boolean blind;
 
     WorkerLoad() {
         this(WorkerLoad::schedstat);
@@ -49,17 +51,21 @@ final class WorkerLoad {
      * The verdict of the last look, taking a new one when {@link #SAMPLE_NANOS} have passed:
      * true when the workers that had jobs at this look and at the one before were runnable for
      * {@link #CPU_BOUND_SHARE} of the time between, on average. A worker that had none at the
-     * look before is not judged yet; when no worker can be judged, the verdict stays.
+     * look before is not judged yet; when no worker can be judged, the verdict stays. Before the
+     * first verdict after the workers were all idle the answer is yes: the first jobs of a drain
+     * of short jobs would otherwise go to every worker, and each cold JVM would spend its first
+     * hundred milliseconds interpreting them on cores the warm ones need. Jobs that wait get every
+     * worker one look later. Where the scheduler's figures cannot be read, the answer is no.
      */
     boolean cpuBound(Supplier<List<Long>> busyThreads, long nanoNow) {
         if (nanoNow < nextSample) {
-            return cpuBound;
+            return answer();
         }
-        nextSample = nanoNow + SAMPLE_NANOS;
+        List<Long> busy = busyThreads.get();
         Map<Long, long[]> now = new HashMap<>();
         int judged = 0;
         double shares = 0;
-        for (long tid : busyThreads.get()) {
+        for (long tid : busy) {
             long runnable = runnableNanos.applyAsLong(tid);
             if (runnable < 0) {
                 continue;
@@ -72,12 +78,21 @@ final class WorkerLoad {
             }
         }
         last = now;
+        nextSample = nanoNow + SAMPLE_NANOS;
         if (judged > 0) {
-            cpuBound = shares / judged >= CPU_BOUND_SHARE;
+            verdict = shares / judged >= CPU_BOUND_SHARE;
         } else if (now.isEmpty()) {
-            cpuBound = false; // nobody busy (or no /proc): nothing to hold back
+            verdict = null;
+            blind = !busy.isEmpty(); // busy, and no figures: no /proc here
+            if (!blind) {
+                nextSample = nanoNow; // nobody busy: the first look at work coming in starts the clock
+            }
         }
-        return cpuBound;
+        return answer();
+    }
+
+    private boolean answer() {
+        return verdict != null ? verdict : !blind;
     }
 
     /** Running plus runnable nanoseconds of the thread, or -1. */

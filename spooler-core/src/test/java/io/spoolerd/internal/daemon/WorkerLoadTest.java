@@ -25,7 +25,7 @@ class WorkerLoadTest {
     void workersOnTheCoresOrQueuedForThemAreCpuBound() {
         runnable.put(1L, 0L);
         runnable.put(2L, 0L);
-        assertFalse(load.cpuBound(() -> List.of(1L, 2L), 0), "nothing to judge at the first look");
+        assertTrue(load.cpuBound(() -> List.of(1L, 2L), 0), "nothing to judge at the first look: assumed bound");
         ran(1, 1.0);
         ran(2, 0.8); // half of it waiting for a core counts too
         assertTrue(load.cpuBound(() -> List.of(1L, 2L), STEP));
@@ -58,12 +58,20 @@ class WorkerLoadTest {
     }
 
     @Test
-    void nobodyBusyOrNoSchedulerFiguresMeansNotBound() {
+    void afterAnIdleSpellTheFirstLookAtWorkStartsTheClock() {
         runnable.put(1L, 0L);
         load.cpuBound(() -> List.of(1L), 0);
-        ran(1, 1.0);
-        assertTrue(load.cpuBound(() -> List.of(1L), STEP));
-        assertFalse(load.cpuBound(() -> List.of(), 2 * STEP));
+        ran(1, 0.1);
+        assertFalse(load.cpuBound(() -> List.of(1L), STEP));
+        assertTrue(load.cpuBound(() -> List.of(), 2 * STEP), "nobody busy: the next work is assumed bound until judged");
+        runnable.put(2L, 0L);
+        assertTrue(load.cpuBound(() -> List.of(2L), 2 * STEP + 1), "work came: its first look is at once");
+        ran(2, 0.2);
+        assertFalse(load.cpuBound(() -> List.of(2L), 3 * STEP + 1), "judged one interval after it came");
+    }
+
+    @Test
+    void noSchedulerFiguresMeansNotBound() {
         WorkerLoad blind = new WorkerLoad(tid -> -1);
         assertFalse(blind.cpuBound(() -> List.of(1L), 0));
         assertFalse(blind.cpuBound(() -> List.of(1L), STEP));

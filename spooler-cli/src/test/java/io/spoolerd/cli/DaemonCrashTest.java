@@ -158,6 +158,29 @@ class DaemonCrashTest {
         }
     }
 
+    /**
+     * A supervisor that SIGKILLs the daemon's whole process group (supervisord's killasgroup,
+     * {@code timeout -s KILL}) kills the running commands too: they stay in that group.
+     */
+    @Test
+    void aKillOfTheDaemonsProcessGroupTakesTheCommandsWithIt() throws InterruptedException {
+        String marker = "68." + ProcessHandle.current().pid() + System.nanoTime() % 1000;
+        Path started = tmp.resolve("out").resolve("started");
+        // setsid: the daemon leads a group of its own, so that the test's JVM is not in the group killed
+        DaemonProcess daemon = DaemonProcess.start(spool, List.of("setsid"), Map.of(), List.of("--processes", "1",
+                "--frequency", "0.2", "--task", "slow=touch '" + started + "'; sleep " + marker + "; true"));
+        daemon.awaitReady(1);
+        Spooler.open(spool).spool("slow", Map.of());
+        try {
+            awaitCondition(WAIT, () -> !sleepers(marker).isEmpty(), "the command to run", daemon);
+            assertTrue(Shell.succeeds("kill", "-s", "KILL", "--", "-" + daemon.pid()), "kill the daemon's group");
+            daemon.awaitExit(WAIT);
+            awaitCondition(Duration.ofSeconds(10), () -> sleepers(marker).isEmpty(), "the command to be gone with its group", daemon);
+        } finally {
+            sleepers(marker).forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
     private static List<ProcessHandle> sleepers(String marker) {
         return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").endsWith("sleep " + marker))
                 .collect(Collectors.toList());

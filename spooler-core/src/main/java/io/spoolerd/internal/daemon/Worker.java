@@ -1,6 +1,6 @@
 package io.spoolerd.internal.daemon;
 
-import io.spoolerd.internal.ProcessGroups;
+import io.spoolerd.internal.ProcessTrees;
 import io.spoolerd.internal.Threads;
 import io.spoolerd.internal.worker.WireMessage;
 import io.spoolerd.internal.worker.WorkerProtocol;
@@ -172,21 +172,16 @@ final class Worker {
         if (killedBecause == null) {
             killedBecause = because;
         }
-        killCommand();
-        killTree(process.toHandle());
+        ProcessTrees.kill(process.toHandle(), true);
+        killCommand(); // in case it had left the tree
     }
 
+    /** The command of the job that was running, with what it started, when it is still there. */
     private void killCommand() {
         long pid = childPid;
         if (pid > 0) {
-            ProcessHandle.of(pid).ifPresent(Worker::killTree);
-            ProcessGroups.kill(List.of(pid)); // what the tree missed, or what outlived the command's shell
+            ProcessHandle.of(pid).ifPresent(command -> ProcessTrees.kill(command, true));
         }
-    }
-
-    private static void killTree(ProcessHandle handle) {
-        handle.descendants().forEach(ProcessHandle::destroyForcibly);
-        handle.destroyForcibly();
     }
 
     private void readMessages(Consumer<Daemon.Event> events) {

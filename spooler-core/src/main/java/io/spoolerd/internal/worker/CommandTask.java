@@ -4,7 +4,6 @@ import io.spoolerd.Job;
 import io.spoolerd.Outcome;
 import io.spoolerd.Task;
 import io.spoolerd.TaskContext;
-import io.spoolerd.internal.ProcessGroups;
 import io.spoolerd.internal.Threads;
 import io.spoolerd.internal.store.JobCodec;
 import java.io.BufferedReader;
@@ -14,11 +13,8 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,8 +31,16 @@ final class CommandTask implements Task {
     static final int EX_DATAERR = 65;
     static final int MAX_ENV_VALUE = 32 * 1024;
     private static final Pattern PROGRESS = Pattern.compile("PROGRESS\\s+(\\d+)\\s*/\\s*(\\d+)\\s*(.*)");
-    /** Pids of the commands running now, each the leader of its process group. */
-    private static final Set<Long> RUNNING = ConcurrentHashMap.newKeySet();
+
+    private static final Object STARTING = new Object();
+    private static boolean noMoreStarts;
+
+    /** From now on no command starts; one being started is under way already. For a worker whose daemon is gone. */
+    static void stopStarting() {
+        synchronized (STARTING) {
+            noMoreStarts = true;
+        }
+    }
 
     /** Where commands run. */
     record Settings(Path workDir) {}
@@ -59,8 +63,7 @@ final class CommandTask implements Task {
     @Override
     public Outcome run(Job job, TaskContext context) throws Exception {
         WorkerContext worker = (WorkerContext) context;
-        ProcessBuilder pb = new ProcessBuilder(ProcessGroups.inOwnGroup(List.of("/bin/sh", "-c", command)))
-                .directory(settings.workDir().toFile());
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", command).directory(settings.workDir().toFile());
         Map<String, String> env = pb.environment();
         env.put("SPOOL_JOB_ID", job.id());
         env.put("SPOOL_TASK", job.task());
@@ -72,22 +75,14 @@ final class CommandTask implements Task {
                 env.put("SPOOL_ARG_" + envName(key), text);
             }
         });
-        Process process = pb.start();
-        RUNNING.add(process.pid());
-        try {
-            worker.childStarted(process.pid());
-            return outcome(process, context, worker);
-        } finally {
-            RUNNING.remove(process.pid());
+        Process process;
+        synchronized (STARTING) {
+            if (noMoreStarts) {
+                throw new IllegalStateException("the daemon is gone");
+            }
+            process = pb.start();
         }
-    }
-
-    /** Kills every running command with all it started; for a worker whose daemon is gone. */
-    static void killRunning() {
-        ProcessGroups.kill(List.copyOf(RUNNING));
-    }
-
-    private Outcome outcome(Process process, TaskContext context, WorkerContext worker) throws Exception {
+        worker.childStarted(process.pid());
         Thread stdin = Threads.start("command-io", () -> feed(process.getOutputStream(), worker.json));
         String[] lastError = {null};
         Thread stdout = Threads.start("command-io", () -> lines(process.getInputStream(), line -> {

@@ -4,6 +4,7 @@ import io.spoolerd.InvalidJobException;
 import io.spoolerd.Job;
 import io.spoolerd.Outcome;
 import io.spoolerd.Task;
+import io.spoolerd.internal.ProcessTrees;
 import io.spoolerd.internal.Threads;
 import io.spoolerd.internal.store.JobCodec;
 import io.spoolerd.internal.store.JobFile;
@@ -41,6 +42,7 @@ public final class WorkerMain {
     /** Names to claim and run, in order; only the main thread touches it. */
     private final Deque<String> names = new ArrayDeque<>();
     private volatile boolean shuttingDown;
+    private volatile boolean daemonGone;
     private long runNow;
     /** Results sent since the last flush that this thread asked for. */
     private int heldResults;
@@ -97,6 +99,9 @@ public final class WorkerMain {
             if (name == null) {
                 continue;
             }
+            if (daemonGone) {
+                Thread.currentThread().join(); // the stdin thread halts this process; the job stays for the next daemon
+            }
             WireMessage result = shuttingDown ? result(name, "skipped") : claimAndRun(name);
             output.jobId(null);
             heldResults++;
@@ -142,8 +147,9 @@ public final class WorkerMain {
         } catch (IOException | RuntimeException e) {
             // fall through: no daemon, no work
         }
-        CommandTask.killRunning();
-        ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly); // without setsid, and Java tasks' children
+        daemonGone = true; // the job thread claims nothing more
+        CommandTask.stopStarting(); // and starts no command after the kill below has looked
+        ProcessTrees.kill(ProcessHandle.current(), false);
         finished.drain(); // after the kill: a slow disk must not keep a command running
         Runtime.getRuntime().halt(0);
     }

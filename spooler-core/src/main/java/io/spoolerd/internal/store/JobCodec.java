@@ -36,6 +36,8 @@ import java.util.Map;
 public final class JobCodec {
 
     public static final int MAX_NESTING_DEPTH = 1000;
+    static final int MAX_STRING_LENGTH = 64 * 1024 * 1024;
+    static final int MAX_NAME_LENGTH = 50_000; // Jackson's default, named here because SimpleJson must match it
     public static final int FORMAT_VERSION = 1;
 
     private JobCodec() {}
@@ -57,7 +59,8 @@ public final class JobCodec {
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(MAX_NESTING_DEPTH)
                         .maxNumberLength(1000)
-                        .maxStringLength(64 * 1024 * 1024)
+                        .maxStringLength(MAX_STRING_LENGTH)
+                        .maxNameLength(MAX_NAME_LENGTH)
                         .build())
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .build();

@@ -19,6 +19,9 @@ import java.nio.charset.StandardCharsets;
 final class SimpleJson {
 
     private static final int MAX_DEPTH = 16;
+    /** Jackson's limits ({@code StreamReadConstraints}): longer is Jackson's error to report. */
+    private static final int MAX_NAME_LENGTH = JobCodec.MAX_NAME_LENGTH;
+    private static final int MAX_STRING_LENGTH = JobCodec.MAX_STRING_LENGTH;
     private static final int MAX_INTEGER_DIGITS = 18; // always fits a long
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -58,7 +61,7 @@ final class SimpleJson {
         }
         while (true) {
             skipWhitespace();
-            String key = string();
+            String key = string(MAX_NAME_LENGTH);
             skipWhitespace();
             expect(':');
             skipWhitespace();
@@ -108,7 +111,7 @@ final class SimpleJson {
             case '[':
                 return array(depth + 1);
             case '"':
-                return NODES.textNode(string());
+                return NODES.textNode(string(MAX_STRING_LENGTH));
             case 't':
                 literal("true");
                 return NODES.booleanNode(true);
@@ -123,13 +126,16 @@ final class SimpleJson {
         }
     }
 
-    /** A string of printable ASCII without escapes. */
-    private String string() {
+    /** A string of printable ASCII without escapes, at most maxLength long. */
+    private String string(int maxLength) {
         expect('"');
         int start = pos;
         while (pos < in.length) {
             byte b = in[pos];
             if (b == '"') {
+                if (pos - start > maxLength) {
+                    throw NotSimple.INSTANCE;
+                }
                 String text = new String(in, start, pos - start, StandardCharsets.ISO_8859_1);
                 pos++;
                 return text;

@@ -44,6 +44,17 @@ class SimpleJsonTest {
         assertNull(SimpleJson.parseObject(json.getBytes(StandardCharsets.US_ASCII)), json);
     }
 
+    @Test
+    void leavesNamesAndStringsBeyondJacksonsLimitsToJackson() throws Exception {
+        byte[] longName = ("{\"task\":\"noop\",\"args\":{\"" + "k".repeat(JobCodec.MAX_NAME_LENGTH + 1) + "\":1}}")
+                .getBytes(StandardCharsets.US_ASCII);
+        assertNull(SimpleJson.parseObject(longName));
+        org.junit.jupiter.api.Assertions.assertThrows(com.fasterxml.jackson.core.JsonProcessingException.class,
+                () -> JobCodec.mapper().readTree(longName), "Jackson's verdict");
+        byte[] longestName = ("{\"" + "k".repeat(JobCodec.MAX_NAME_LENGTH) + "\":1}").getBytes(StandardCharsets.US_ASCII);
+        assertSameTree(JobCodec.mapper().readTree(longestName), SimpleJson.parseObject(longestName));
+    }
+
     /** Random near-JSON: wherever the hand parser answers, Jackson must accept it and build the same tree. */
     @Test
     void agreesWithJacksonOnRandomInput() throws Exception {

@@ -469,8 +469,8 @@ public final class Daemon {
     private List<Long> busyJobThreads(long now) {
         List<Long> threads = new ArrayList<>();
         for (Worker w : workers) {
-            if (!w.assigned.isEmpty() && w.jobThread > 0 && !inLongJob(w, now)) {
-                threads.add(w.jobThread);
+            if (!w.assigned.isEmpty() && !inLongJob(w, now)) {
+                threads.add(w.jobThread); // -1 when the worker could not tell: then nobody is held back
             }
         }
         return threads;

@@ -24,6 +24,8 @@ import java.util.function.Supplier;
 final class WorkerLoad {
 
     static final long SAMPLE_NANOS = 100_000_000;
+    /** How soon work that found the workers idle is judged: a burst of short jobs may be over in 100 ms. */
+    static final long FIRST_SAMPLE_NANOS = 20_000_000;
     /**
      * The share of the time the busy workers' threads must have been running or runnable, on
      * average, to count as CPU-bound. Not near 1: a drain's worker also waits for its next batch,
@@ -35,7 +37,7 @@ final class WorkerLoad {
     private final LongUnaryOperator runnableNanos;
     private Map<Long, long[]> last = new HashMap<>();
     private long nextSample = Long.MIN_VALUE;
-    /** The last verdict; null while nobody has been judged since the workers were last all idle. */
+    /** The last verdict, kept while the workers idle; null before the first. */
     private Boolean verdict;
     private boolean blind;
 
@@ -51,11 +53,14 @@ final class WorkerLoad {
      * The verdict of the last look, taking a new one when {@link #SAMPLE_NANOS} have passed:
      * true when the workers that had jobs at this look and at the one before were runnable for
      * {@link #CPU_BOUND_SHARE} of the time between, on average. A worker that had none at the
-     * look before is not judged yet; when no worker can be judged, the verdict stays. Before the
-     * first verdict after the workers were all idle the answer is yes: the first jobs of a drain
-     * of short jobs would otherwise go to every worker, and each cold JVM would spend its first
-     * hundred milliseconds interpreting them on cores the warm ones need. Jobs that wait get every
-     * worker one look later. Where the scheduler's figures cannot be read, the answer is no.
+     * look before is not judged yet; when no worker can be judged, the verdict stays. Work that
+     * comes after the workers were all idle is looked at at once and judged
+     * {@link #FIRST_SAMPLE_NANOS} later. Before the first verdict the answer is yes: the first
+     * jobs of a drain of short jobs would otherwise go to every worker, and each cold JVM would
+     * spend its first hundred milliseconds interpreting them on cores the warm ones need. Where
+     * the scheduler's figures cannot be read (a busy worker with no thread id, or no /proc), no.
+     *
+     * @param busyThreads the job threads of the workers that have jobs; 0 or less for one whose id is unknown
      */
     boolean cpuBound(Supplier<List<Long>> busyThreads, long nanoNow) {
         if (nanoNow < nextSample) {
@@ -66,7 +71,7 @@ final class WorkerLoad {
         int judged = 0;
         double shares = 0;
         for (long tid : busy) {
-            long runnable = runnableNanos.applyAsLong(tid);
+            long runnable = tid > 0 ? runnableNanos.applyAsLong(tid) : -1;
             if (runnable < 0) {
                 continue;
             }
@@ -78,21 +83,21 @@ final class WorkerLoad {
             }
         }
         last = now;
-        nextSample = nanoNow + SAMPLE_NANOS;
+        blind = !busy.isEmpty() && now.isEmpty();
         if (judged > 0) {
             verdict = shares / judged >= CPU_BOUND_SHARE;
+            nextSample = nanoNow + SAMPLE_NANOS;
         } else if (now.isEmpty()) {
-            verdict = null;
-            blind = !busy.isEmpty(); // busy, and no figures: no /proc here
-            if (!blind) {
-                nextSample = nanoNow; // nobody busy: the first look at work coming in starts the clock
-            }
+            // nobody busy: look again as soon as work comes (the verdict stays meanwhile); blind: later
+            nextSample = blind ? nanoNow + SAMPLE_NANOS : nanoNow;
+        } else {
+            nextSample = nanoNow + FIRST_SAMPLE_NANOS; // work just came: judge it soon
         }
         return answer();
     }
 
     private boolean answer() {
-        return verdict != null ? verdict : !blind;
+        return !blind && (verdict == null || verdict);
     }
 
     /** Running plus runnable nanoseconds of the thread, or -1. */

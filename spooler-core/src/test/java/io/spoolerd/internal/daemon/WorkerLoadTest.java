@@ -58,20 +58,24 @@ class WorkerLoadTest {
     }
 
     @Test
-    void afterAnIdleSpellTheFirstLookAtWorkStartsTheClock() {
+    void afterAnIdleSpellTheVerdictStaysAndNewWorkIsJudgedSoon() {
         runnable.put(1L, 0L);
         load.cpuBound(() -> List.of(1L), 0);
         ran(1, 0.1);
         assertFalse(load.cpuBound(() -> List.of(1L), STEP));
-        assertTrue(load.cpuBound(() -> List.of(), 2 * STEP), "nobody busy: the next work is assumed bound until judged");
+        assertFalse(load.cpuBound(() -> List.of(), 2 * STEP), "nobody busy: the verdict stays");
         runnable.put(2L, 0L);
-        assertTrue(load.cpuBound(() -> List.of(2L), 2 * STEP + 1), "work came: its first look is at once");
-        ran(2, 0.2);
-        assertFalse(load.cpuBound(() -> List.of(2L), 3 * STEP + 1), "judged one interval after it came");
+        long came = 2 * STEP + 1;
+        assertFalse(load.cpuBound(() -> List.of(2L), came), "work came: looked at at once, the verdict still stays");
+        runnable.put(2L, WorkerLoad.FIRST_SAMPLE_NANOS); // on a core all the time since
+        assertTrue(load.cpuBound(() -> List.of(2L), came + WorkerLoad.FIRST_SAMPLE_NANOS), "judged soon after it came");
     }
 
     @Test
     void noSchedulerFiguresMeansNotBound() {
+        for (int i = 0; i < 5; i++) { // workers that could not say which thread runs their jobs
+            assertFalse(load.cpuBound(() -> List.of(-1L, -1L), i * STEP));
+        }
         WorkerLoad blind = new WorkerLoad(tid -> -1);
         assertFalse(blind.cpuBound(() -> List.of(1L), 0));
         assertFalse(blind.cpuBound(() -> List.of(1L), STEP));

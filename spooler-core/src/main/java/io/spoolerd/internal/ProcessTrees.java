@@ -68,7 +68,6 @@ public final class ProcessTrees {
         long deadline = System.nanoTime() + STOP_WAIT_NANOS;
         for (ProcessHandle p : processes) {
             while (isRunning(p) && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
                 try {
                     Thread.sleep(1);
                 } catch (InterruptedException e) {

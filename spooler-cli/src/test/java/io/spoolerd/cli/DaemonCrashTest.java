@@ -4,6 +4,7 @@ import static io.spoolerd.cli.DaemonProcess.awaitCondition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.spoolerd.Spooler;
@@ -164,6 +165,7 @@ class DaemonCrashTest {
      */
     @Test
     void aKillOfTheDaemonsProcessGroupTakesTheCommandsWithIt() throws InterruptedException {
+        assumeTrue(Shell.succeeds("setsid", "--version"), "needs setsid (util-linux)");
         String marker = "68." + ProcessHandle.current().pid() + System.nanoTime() % 1000;
         Path started = tmp.resolve("out").resolve("started");
         // setsid: the daemon leads a group of its own, so that the test's JVM is not in the group killed

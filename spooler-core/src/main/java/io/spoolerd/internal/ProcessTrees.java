@@ -13,10 +13,14 @@ import java.util.concurrent.TimeUnit;
  * Kills a process and everything below it, including what it forks meanwhile. A kill of what
  * {@code descendants()} lists misses a process forked after that list was made: once its parent
  * is killed it is re-parented away from the tree and runs on (a task's command beside the job's
- * next attempt). So the tree is first frozen: SIGSTOP to all of it, a wait until each is stopped
- * (a fork under way completes first, and its child is in the next list, below a stopped parent),
- * again for what the new list adds, and only then SIGKILL to all. The processes stay in their
- * process group, so a SIGKILL to the daemon's whole group (a supervisor's) still reaches them.
+ * next attempt). So what is below the root is first frozen: SIGSTOP to all of it, a wait until
+ * each is stopped (a fork under way completes first, and its child is in the next list, below a
+ * stopped parent), again for what the new list adds; then SIGKILL to the root and to all of it.
+ * The root itself is not frozen: were its killer to die between the two signals (a daemon killed
+ * while it stops), a stopped worker would never see its daemon go and would hang for good; a
+ * running one sees it and kills its own tree. What is left is the moment between the root's last
+ * list and its SIGKILL. The processes stay in their process group, so a SIGKILL to the daemon's
+ * whole group (a supervisor's) still reaches them.
  */
 public final class ProcessTrees {
 
@@ -26,13 +30,9 @@ public final class ProcessTrees {
 
     private ProcessTrees() {}
 
-    /** Kills the processes below {@code root}, and root itself when {@code withRoot}. */
+    /** Kills the processes below {@code root}, frozen first, and root itself when {@code withRoot} (before them). */
     public static void kill(ProcessHandle root, boolean withRoot) {
         Set<ProcessHandle> frozen = new LinkedHashSet<>();
-        if (withRoot) {
-            frozen.add(root);
-            signal("STOP", List.of(root));
-        }
         for (int round = 0; round < MAX_ROUNDS; round++) {
             awaitStopped(frozen);
             List<ProcessHandle> fresh = root.descendants().filter(p -> !frozen.contains(p)).toList();
@@ -41,6 +41,9 @@ public final class ProcessTrees {
             }
             frozen.addAll(fresh);
             signal("STOP", fresh);
+        }
+        if (withRoot) {
+            root.destroyForcibly(); // first: a worker whose command is killed would start the next one
         }
         frozen.forEach(ProcessHandle::destroyForcibly); // SIGKILL ends stopped processes too
     }

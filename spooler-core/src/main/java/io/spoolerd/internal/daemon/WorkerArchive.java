@@ -61,7 +61,7 @@ final class WorkerArchive {
     private static final System.Logger LOG = System.getLogger("spoolerd");
 
     /** Bump when what goes into an archive changes in a way the key does not show. */
-    static final String FORMAT = "3";
+    static final String FORMAT = "4";
 
     /**
      * Maps the archive where it was dumped (0x800000000) instead of at a random address, which JDK

@@ -75,10 +75,11 @@ public final class JobCodec {
     public static JobFile parse(byte[] bytes, String source) {
         JsonNode root;
         try {
-            // Plain ASCII (most jobs) is valid UTF-8 as it is: read from the bytes, no decoding pass, no copy.
-            if (isPlainAscii(bytes)) {
-                ObjectNode simple = SimpleJson.parseObject(bytes);
-                root = simple != null ? simple : mapper().readTree(bytes);
+            ObjectNode simple = SimpleJson.parseObject(bytes);
+            if (simple != null) {
+                root = simple;
+            } else if (isPlainAscii(bytes)) { // valid UTF-8 as it is: no decoding pass, no copy
+                root = mapper().readTree(bytes);
             } else {
                 root = mapper().readTree(decodeUtf8(bytes, source));
             }
@@ -241,6 +242,10 @@ public final class JobCodec {
         JsonNode args = job.node().get("args");
         if (args == null || args.isNull() || args.isEmpty()) {
             return Map.of(); // most jobs of a drain: no conversion machinery for nothing
+        }
+        Map<String, Object> plain = PlainValues.of(args);
+        if (plain != null) {
+            return plain;
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> map = mapper().convertValue(args, Map.class);

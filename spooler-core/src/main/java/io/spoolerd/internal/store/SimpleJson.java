@@ -2,19 +2,24 @@ package io.spoolerd.internal.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.DecimalNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Reads the JSON most job files are made of into the tree Jackson would build, without an
  * {@code ObjectMapper}: a fresh worker JVM otherwise spends its first 100 ms building one and
  * then runs Jackson's parser interpreted for its first thousand jobs (docs/performance.md,
- * optimisation 16). It takes a strict subset of JSON: ASCII strings without escapes, integers
- * that fit a {@code long}, {@code true}, {@code false}, {@code null}, objects and arrays nested a
- * few deep, JSON whitespace. On anything else (a fraction, an escape, a duplicate key, an error of
- * any kind) it answers null and the caller asks Jackson, whose tree and error messages stand; so
- * for what it accepts its tree must equal Jackson's, which {@code SimpleJsonTest} checks.
+ * optimisation 16). It takes JSON objects nested a few deep, with strings in UTF-8 (escapes
+ * included), numbers of up to 18 digits or with a fraction or an exponent, {@code true},
+ * {@code false}, {@code null} and JSON whitespace (optimisation 19). On anything else (a longer
+ * number, a byte-order mark, a duplicate key, an error of any kind) it answers null and the caller
+ * asks Jackson, whose tree and error messages stand; so for what it accepts its tree must equal
+ * Jackson's, which {@code SimpleJsonTest} checks on random input.
  */
 final class SimpleJson {
 
@@ -23,6 +28,7 @@ final class SimpleJson {
     private static final int MAX_NAME_LENGTH = JobCodec.MAX_NAME_LENGTH;
     private static final int MAX_STRING_LENGTH = JobCodec.MAX_STRING_LENGTH;
     private static final int MAX_INTEGER_DIGITS = 18; // always fits a long
+    private static final int MAX_DECIMAL_LENGTH = 100; // far below Jackson's maxNumberLength
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final byte[] in;
@@ -43,14 +49,14 @@ final class SimpleJson {
             ObjectNode root = json.object(1);
             json.skipWhitespace();
             return json.pos == bytes.length ? root : null;
-        } catch (NotSimple e) {
+        } catch (LeftToJackson e) {
             return null;
         }
     }
 
     private ObjectNode object(int depth) {
         if (depth > MAX_DEPTH) {
-            throw NotSimple.INSTANCE;
+            throw LeftToJackson.INSTANCE;
         }
         pos++; // '{'
         ObjectNode node = NODES.objectNode();
@@ -67,7 +73,7 @@ final class SimpleJson {
             skipWhitespace();
             JsonNode value = value(depth);
             if (node.putIfAbsent(key, value) != null) {
-                throw NotSimple.INSTANCE; // a duplicate: Jackson says so
+                throw LeftToJackson.INSTANCE; // a duplicate: Jackson says so
             }
             skipWhitespace();
             if (peek() == ',') {
@@ -81,7 +87,7 @@ final class SimpleJson {
 
     private ArrayNode array(int depth) {
         if (depth > MAX_DEPTH) {
-            throw NotSimple.INSTANCE;
+            throw LeftToJackson.INSTANCE;
         }
         pos++; // '['
         ArrayNode node = NODES.arrayNode();
@@ -122,49 +128,146 @@ final class SimpleJson {
                 literal("null");
                 return NODES.nullNode();
             default:
-                return integer();
+                return number();
         }
     }
 
-    /** A string of printable ASCII without escapes, at most maxLength long. */
+    /** A string: its escapes resolved, its other bytes strict UTF-8; at most maxLength chars. */
     private String string(int maxLength) {
         expect('"');
         int start = pos;
-        while (pos < in.length) {
+        while (pos < in.length) { // printable ASCII without escapes (most strings): the bytes are the chars
             byte b = in[pos];
             if (b == '"') {
-                if (pos - start > maxLength) {
-                    throw NotSimple.INSTANCE;
-                }
-                String text = new String(in, start, pos - start, StandardCharsets.ISO_8859_1);
-                pos++;
-                return text;
+                return ending(new String(in, start, pos - start, StandardCharsets.ISO_8859_1), maxLength);
             }
-            if (b == '\\' || b < 0x20) {
-                throw NotSimple.INSTANCE;
+            if (b == '\\' || b < 0x20) { // an escape, a control character or a byte of UTF-8
+                return escapedOrUtf8(start, maxLength);
             }
             pos++;
         }
-        throw NotSimple.INSTANCE;
+        throw LeftToJackson.INSTANCE;
     }
 
-    /** {@code -?(0|[1-9][0-9]*)} not followed by a fraction or an exponent: an int node if it fits one, as Jackson makes. */
-    private JsonNode integer() {
+    private String escapedOrUtf8(int start, int maxLength) {
+        while (pos < in.length) {
+            byte b = in[pos];
+            if (b == '"') {
+                return ending(decode(start, pos), maxLength);
+            }
+            if (b >= 0 && b < 0x20) {
+                throw LeftToJackson.INSTANCE; // a raw control character: Jackson's error
+            }
+            pos += b == '\\' ? 2 : 1; // the escaped character cannot end the string
+        }
+        throw LeftToJackson.INSTANCE;
+    }
+
+    private String ending(String text, int maxLength) {
+        if (text.length() > maxLength) {
+            throw LeftToJackson.INSTANCE;
+        }
+        pos++; // the closing quote
+        return text;
+    }
+
+    /** The chars of a string's bytes: UTF-8 (JSON's escapes are ASCII, so they decode as themselves), then the escapes. */
+    private String decode(int start, int end) {
+        String raw;
+        try {
+            // a new decoder reports malformed input (what JobCodec.decodeUtf8 rejects), where new String would replace it
+            raw = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(in, start, end - start)).toString();
+        } catch (CharacterCodingException e) {
+            throw LeftToJackson.INSTANCE;
+        }
+        StringBuilder text = new StringBuilder(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c != '\\') {
+                text.append(c);
+                continue;
+            }
+            char escaped = raw.charAt(++i); // there is one: the scan skipped it
+            switch (escaped) {
+                case '"', '\\', '/' -> text.append(escaped);
+                case 'b' -> text.append('\b');
+                case 'f' -> text.append('\f');
+                case 'n' -> text.append('\n');
+                case 'r' -> text.append('\r');
+                case 't' -> text.append('\t');
+                case 'u' -> {
+                    if (i + 4 >= raw.length()) {
+                        throw LeftToJackson.INSTANCE;
+                    }
+                    int code = 0;
+                    for (int k = 1; k <= 4; k++) {
+                        code = code << 4 | hexDigit(raw.charAt(i + k));
+                    }
+                    text.append((char) code); // a lone surrogate too, as Jackson does
+                    i += 4;
+                }
+                default -> throw LeftToJackson.INSTANCE;
+            }
+        }
+        return text.toString();
+    }
+
+    private static int hexDigit(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        throw LeftToJackson.INSTANCE;
+    }
+
+    /**
+     * {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}: an integer as an int node if it fits one
+     * (a long node otherwise, longer ones left to Jackson), anything with a fraction or an exponent as
+     * the decimal node of its exact value as written (the mapper's {@code USE_BIG_DECIMAL_FOR_FLOATS},
+     * trailing zeros kept).
+     */
+    private JsonNode number() {
         int start = pos;
         if (peek() == '-') {
             pos++;
         }
         int digitsStart = pos;
-        while (pos < in.length && in[pos] >= '0' && in[pos] <= '9') {
-            pos++;
-        }
+        skipDigits();
         int digits = pos - digitsStart;
-        if (digits == 0 || digits > MAX_INTEGER_DIGITS || (digits > 1 && in[digitsStart] == '0')) {
-            throw NotSimple.INSTANCE;
+        if (digits == 0 || (digits > 1 && in[digitsStart] == '0')) {
+            throw LeftToJackson.INSTANCE;
         }
-        int next = peek();
-        if (next == '.' || next == 'e' || next == 'E') {
-            throw NotSimple.INSTANCE;
+        boolean integer = true;
+        if (peek() == '.') {
+            pos++;
+            requireDigits();
+            integer = false;
+        }
+        if (peek() == 'e' || peek() == 'E') {
+            pos++;
+            if (peek() == '+' || peek() == '-') {
+                pos++;
+            }
+            requireDigits();
+            integer = false;
+        }
+        if (!integer) {
+            if (pos - start > MAX_DECIMAL_LENGTH) {
+                throw LeftToJackson.INSTANCE;
+            }
+            try {
+                return DecimalNode.valueOf(new BigDecimal(new String(in, start, pos - start, StandardCharsets.ISO_8859_1)));
+            } catch (NumberFormatException e) { // an exponent beyond an int
+                throw LeftToJackson.INSTANCE;
+            }
+        }
+        if (digits > MAX_INTEGER_DIGITS) {
+            throw LeftToJackson.INSTANCE;
         }
         long value = 0;
         for (int i = digitsStart; i < pos; i++) {
@@ -176,10 +279,24 @@ final class SimpleJson {
         return value == (int) value ? NODES.numberNode((int) value) : NODES.numberNode(value);
     }
 
+    private void skipDigits() {
+        while (pos < in.length && in[pos] >= '0' && in[pos] <= '9') {
+            pos++;
+        }
+    }
+
+    private void requireDigits() {
+        int from = pos;
+        skipDigits();
+        if (pos == from) {
+            throw LeftToJackson.INSTANCE;
+        }
+    }
+
     private void literal(String word) {
         for (int i = 0; i < word.length(); i++) {
             if (pos >= in.length || in[pos] != word.charAt(i)) {
-                throw NotSimple.INSTANCE;
+                throw LeftToJackson.INSTANCE;
             }
             pos++;
         }
@@ -187,7 +304,7 @@ final class SimpleJson {
 
     private void expect(char c) {
         if (peek() != c) {
-            throw NotSimple.INSTANCE;
+            throw LeftToJackson.INSTANCE;
         }
         pos++;
     }
@@ -199,15 +316,6 @@ final class SimpleJson {
     private void skipWhitespace() {
         while (pos < in.length && (in[pos] == ' ' || in[pos] == '\n' || in[pos] == '\r' || in[pos] == '\t')) {
             pos++;
-        }
-    }
-
-    /** Not for this parser: Jackson decides. One instance, no stack trace: it is control flow. */
-    private static final class NotSimple extends RuntimeException {
-        static final NotSimple INSTANCE = new NotSimple();
-
-        private NotSimple() {
-            super(null, null, false, false);
         }
     }
 }

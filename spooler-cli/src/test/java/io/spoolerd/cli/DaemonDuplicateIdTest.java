@@ -107,6 +107,19 @@ class DaemonDuplicateIdTest {
     }
 
     @Test
+    void aDroppedJobWithTheIdOfOneRunningOnAnotherDaemonGoesToBad() throws IOException {
+        DaemonProcess daemon = daemon();
+        SpoolFiles.drop(spool, "first.json", "{\"task\":\"record\",\"id\":\"here-1\"}");
+        awaitCondition(WAIT, () -> SpoolFiles.lines(runs).equals(List.of("here-1")), "a hand-dropped job checked and run", daemon);
+        // a daemon that came since, running a job (without its record: an orphan claims directory has a lease before recovery)
+        Path elsewhere = Files.createDirectories(spool.resolve(".spoolerd/claims/otherhost-1-abc"));
+        Files.writeString(elsewhere.resolve("its.json"), "{\"task\":\"record\",\"id\":\"there-1\"}");
+        SpoolFiles.drop(spool, "dup.json", "{\"task\":\"record\",\"id\":\"there-1\"}");
+        assertTrue(awaitBad("dup.json", daemon).contains("(its.json, running on another daemon)"));
+        assertEquals(List.of("here-1"), SpoolFiles.lines(runs));
+    }
+
+    @Test
     void aNameReusedByAnotherJobFreesTheIdItHadBefore() throws IOException {
         DaemonProcess daemon = daemon();
         SpoolFiles.drop(spool, "a.json", "{\"task\":\"record\",\"id\":\"x-1\"}");

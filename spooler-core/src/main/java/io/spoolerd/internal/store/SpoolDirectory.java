@@ -196,23 +196,22 @@ public final class SpoolDirectory {
         if (queued.isPresent()) {
             return queued;
         }
-        for (Path owner : listDirectories(claims())) {
+        return findClaimedIn(id, listDirectories(claims()));
+    }
+
+    /** The claims directories of every daemon but the one whose claims directory is {@code except}. */
+    public List<Path> claimDirectoriesBut(Path except) throws IOException {
+        List<Path> owners = listDirectories(claims());
+        owners.remove(except);
+        return owners;
+    }
+
+    /** As {@link #findLive}, in these claims directories only. */
+    public Optional<Path> findClaimedIn(String id, List<Path> owners) throws IOException {
+        for (Path owner : owners) {
             Optional<Path> claimed = findIn(owner, id);
             if (claimed.isPresent()) {
                 return claimed;
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** As {@link #findLive}, in the claims of every daemon but the one whose claims directory is {@code except}. */
-    public Optional<Path> findClaimedElsewhere(String id, Path except) throws IOException {
-        for (Path owner : listDirectories(claims())) {
-            if (!owner.equals(except)) {
-                Optional<Path> claimed = findIn(owner, id);
-                if (claimed.isPresent()) {
-                    return claimed;
-                }
             }
         }
         return Optional.empty();

@@ -57,13 +57,6 @@ final class Scanner {
     private final DaemonConfig config;
     private final SpoolDirectory dir;
     private final Path myClaims;
-    /**
-     * The other daemons' claims directories, where each hand-dropped file's id is looked for: listed
-     * once a turn of the loop, not once a file (a quarter of the daemon's time in a drain of
-     * hand-dropped files). Null until this turn needs them. A turn begins after the events it
-     * handles arrived, so a daemon whose claims directory was there before a file came is seen.
-     */
-    private List<Path> otherClaims;
     private final Index index;
     private final Outcomes outcomes;
     /** The ids of hand-dropped jobs (an id field, or the name), to refuse a second job with the same id. */
@@ -92,6 +85,15 @@ final class Scanner {
     /** Until when ({@link System#nanoTime}) this turn of the loop may read and expand new files; no limit before the first. */
     private long inspectUntil;
     private boolean inspectLimited;
+    /**
+     * The other daemons' claims directories, where each hand-dropped file's id is looked for: listed
+     * once for each full scan, each batch of file-system events and each turn's deferred files, not
+     * once a file (a quarter of the daemon's time in a drain of hand-dropped files). Null until
+     * needed. So the list is made after the file was announced, and a daemon whose claims directory
+     * was there before a file came is seen, except by a full scan that found the file after the
+     * daemon came (the list is at most one scan old then; the check was never atomic anyway).
+     */
+    private List<Path> otherClaims;
 
     /**
      * {@code assigned}: the names this daemon has handed to its workers and not yet had a result for
@@ -108,6 +110,7 @@ final class Scanner {
     }
 
     void fullScan(long now) {
+        otherClaims = null;
         scanNumber++;
         ticksSinceFull = 0;
         lastScanAt = now;
@@ -169,7 +172,7 @@ final class Scanner {
     void budget(long nanos) {
         inspectUntil = System.nanoTime() + nanos;
         inspectLimited = true;
-        otherClaims = null; // listed again when this turn's first hand-dropped file needs them
+        otherClaims = null; // for the deferred files
     }
 
     private boolean overBudget() {
@@ -185,12 +188,17 @@ final class Scanner {
         while (!deferred.isEmpty() && !overBudget()) {
             String name = deferred.iterator().next();
             deferred.remove(name);
-            changed(List.of(name), now);
+            examineChanged(List.of(name), now);
         }
     }
 
     /** Names the file-system events say changed, or a worker handed back unclaimed. */
     void changed(List<String> names, long now) {
+        otherClaims = null;
+        examineChanged(names, now);
+    }
+
+    private void examineChanged(List<String> names, long now) {
         for (String name : names) {
             if (JobNames.kindOf(name) == JobNames.Kind.IGNORED) {
                 continue;
@@ -392,7 +400,7 @@ final class Scanner {
         }
         try {
             if (otherClaims == null) {
-                otherClaims = dir.claimDirectoriesBut(myClaims);
+                otherClaims = dir.claimDirectoriesExcept(myClaims);
             }
             return dir.findClaimedIn(id, otherClaims).map(p -> p.getFileName() + ", running on another daemon").orElse(null);
         } catch (IOException e) {

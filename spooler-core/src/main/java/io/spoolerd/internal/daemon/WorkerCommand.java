@@ -72,12 +72,14 @@ final class WorkerCommand {
 
     /**
      * Runs a training worker, one that is no slot of the daemon's, in a private temporary directory:
-     * it says hello, is named one job there (of a task no worker has, so nothing runs, but the job
-     * is claimed and parsed: the classes of that path go into the archive too, while an idle
-     * worker never loads them; a job {@code SimpleJson} reads, so that Jackson's
-     * {@code ObjectMapper}, which a worker builds only for unusual job files, stays out: 6 MB less
-     * archive, 2.4 MiB less resident per idle worker), and is told to exit. True when it went so within
+     * it says hello, is named one job there, and is told to exit. True when it went so within
      * {@link WorkerArchive#TRAIN_TIMEOUT}.
+     *
+     * <p>The job is of a task no worker has, so nothing runs, but the worker claims and parses it,
+     * so the classes of that path go into the archive too (an idle worker never loads them). Its
+     * JSON is one that {@code SimpleJson} reads: Jackson's {@code ObjectMapper}, which a worker
+     * builds only for unusual job files, then stays out of the archive (6 MB less archive, 2.4 MiB
+     * less resident in each idle worker; docs/performance.md, optimisation 19).
      */
     private static boolean train(DaemonConfig config) throws IOException, InterruptedException {
         Path tmp = Files.createTempDirectory("spoolerd-archive-training");

@@ -11,9 +11,9 @@ import java.util.Map;
  * A job's arguments as the plain Java values a task gets (Map, List, String, Integer, Long,
  * BigInteger, BigDecimal, Boolean, null): what {@code JobCodec.mapper().convertValue(args, Map.class)}
  * gives, made by hand, because that call makes a fresh worker build an {@code ObjectMapper}
- * (300 ms for its first job with arguments; docs/performance.md, optimisation 19). Trees hold
- * only the node kinds parsing makes; any other kind is left to Jackson ({@link #of} answers null),
- * so {@code PlainValuesTest} compares the two on random trees.
+ * (about 200 ms for its first job with arguments; docs/performance.md, optimisation 19). It takes
+ * the node kinds parsing makes; a tree with any other kind is left to Jackson ({@link #of} answers
+ * null). {@code PlainValuesTest} checks that both give the same on random trees.
  */
 final class PlainValues {
 

@@ -16,8 +16,9 @@ import java.nio.charset.StandardCharsets;
  * then runs Jackson's parser interpreted for its first thousand jobs (docs/performance.md,
  * optimisation 16). It takes JSON objects nested a few deep, with strings in UTF-8 (escapes
  * included), numbers of up to 18 digits or with a fraction or an exponent, {@code true},
- * {@code false}, {@code null} and JSON whitespace (optimisation 19). On anything else (a longer
- * number, a byte-order mark, a duplicate key, an error of any kind) it answers null and the caller
+ * {@code false}, {@code null} and JSON whitespace (optimisation 19). On anything else (an
+ * integer of 19 digits or more, a number of more than 100 characters, a byte-order mark, deeper
+ * nesting, a duplicate key, an error of any kind) it answers null and the caller
  * asks Jackson, whose tree and error messages stand; so for what it accepts its tree must equal
  * Jackson's, which {@code SimpleJsonTest} checks on random input.
  */
@@ -28,7 +29,8 @@ final class SimpleJson {
     private static final int MAX_NAME_LENGTH = JobCodec.MAX_NAME_LENGTH;
     private static final int MAX_STRING_LENGTH = JobCodec.MAX_STRING_LENGTH;
     private static final int MAX_INTEGER_DIGITS = 18; // always fits a long
-    private static final int MAX_DECIMAL_LENGTH = 100; // far below Jackson's maxNumberLength
+    /** Any length up to Jackson's maxNumberLength (1000) would be right; real jobs' numbers are short, so a long one may go the slow way. */
+    private static final int MAX_DECIMAL_LENGTH = 100;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final byte[] in;
@@ -139,7 +141,7 @@ final class SimpleJson {
         while (pos < in.length) { // printable ASCII without escapes (most strings): the bytes are the chars
             byte b = in[pos];
             if (b == '"') {
-                return ending(new String(in, start, pos - start, StandardCharsets.ISO_8859_1), maxLength);
+                return closeString(new String(in, start, pos - start, StandardCharsets.ISO_8859_1), maxLength);
             }
             if (b == '\\' || b < 0x20) { // an escape, a control character or a byte of UTF-8
                 return escapedOrUtf8(start, maxLength);
@@ -149,11 +151,12 @@ final class SimpleJson {
         throw LeftToJackson.INSTANCE;
     }
 
+    /** The rest of a string that {@link #string} found not to be plain ASCII: scanned here, decoded by {@link #decode}. */
     private String escapedOrUtf8(int start, int maxLength) {
         while (pos < in.length) {
             byte b = in[pos];
             if (b == '"') {
-                return ending(decode(start, pos), maxLength);
+                return closeString(decode(start, pos), maxLength);
             }
             if (b >= 0 && b < 0x20) {
                 throw LeftToJackson.INSTANCE; // a raw control character: Jackson's error
@@ -163,7 +166,7 @@ final class SimpleJson {
         throw LeftToJackson.INSTANCE;
     }
 
-    private String ending(String text, int maxLength) {
+    private String closeString(String text, int maxLength) {
         if (text.length() > maxLength) {
             throw LeftToJackson.INSTANCE;
         }

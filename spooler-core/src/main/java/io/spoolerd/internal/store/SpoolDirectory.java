@@ -200,7 +200,7 @@ public final class SpoolDirectory {
     }
 
     /** The claims directories of every daemon but the one whose claims directory is {@code except}. */
-    public List<Path> claimDirectoriesBut(Path except) throws IOException {
+    public List<Path> claimDirectoriesExcept(Path except) throws IOException {
         List<Path> owners = listDirectories(claims());
         owners.remove(except);
         return owners;

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -120,7 +122,13 @@ final class CommandTask implements Task {
         if (value instanceof String s) {
             return s;
         }
-        if (value instanceof Number || value instanceof Boolean) {
+        // What a job's arguments hold (docs/performance.md, optimisation 19): their JSON text is their
+        // toString(), as Jackson writes them (1e3 as 1E+3), without an ObjectMapper in the worker
+        if (value instanceof Boolean || value instanceof Integer || value instanceof Long
+                || value instanceof BigInteger || value instanceof BigDecimal) {
+            return value.toString();
+        }
+        if (value instanceof Number) {
             return JobCodec.mapper().valueToTree(value).toString();
         }
         return null;

@@ -61,24 +61,24 @@ class PlainValuesTest {
             }
             Map<String, Object> plain = PlainValues.of(tree);
             assertNotNull(plain, tree.toString());
-            assertSame(JobCodec.mapper().convertValue(tree, Map.class), plain, tree.toString());
+            assertSameValues(JobCodec.mapper().convertValue(tree, Map.class), plain, tree.toString());
             compared++;
         }
         assertTrue(compared > 10_000, "compared only " + compared);
     }
 
     /** Equal, down to the classes of the values (an Integer is no Long, 1.10 is no 1.1). */
-    private static void assertSame(Object expected, Object actual, String where) {
+    private static void assertSameValues(Object expected, Object actual, String where) {
         assertEquals(expected, actual, where);
         assertEquals(expected == null ? null : expected.getClass(), actual == null ? null : actual.getClass(), where);
         if (expected instanceof Map<?, ?> map) {
             assertEquals(List.copyOf(map.keySet()), List.copyOf(((Map<?, ?>) actual).keySet()), where);
             for (Object key : map.keySet()) {
-                assertSame(map.get(key), ((Map<?, ?>) actual).get(key), where);
+                assertSameValues(map.get(key), ((Map<?, ?>) actual).get(key), where);
             }
         } else if (expected instanceof List<?> list) {
             for (int i = 0; i < list.size(); i++) {
-                assertSame(list.get(i), ((List<?>) actual).get(i), where);
+                assertSameValues(list.get(i), ((List<?>) actual).get(i), where);
             }
         }
     }

@@ -86,14 +86,19 @@ final class Scanner {
     private long inspectUntil;
     private boolean inspectLimited;
     /**
-     * The other daemons' claims directories, where each hand-dropped file's id is looked for: listed
-     * once for each full scan, each batch of file-system events and each turn's deferred files, not
-     * once a file (a quarter of the daemon's time in a drain of hand-dropped files). Null until
-     * needed. So the list is made after the file was announced, and a daemon whose claims directory
-     * was there before a file came is seen, except by a full scan that found the file after the
-     * daemon came (the list is at most one scan old then; the check was never atomic anyway).
+     * The other daemons' claims directories, where each hand-dropped file's id is looked for. Not
+     * listed for each file (that was a quarter of the daemon's time in a drain of hand-dropped
+     * files, and 4 system calls of a file drop's start): once for each full scan, each batch of
+     * file-system events and each turn's deferred files, the claims root's mtime is compared with
+     * the one at the last listing, which a daemon's claims directory made or removed since changes.
+     * So a daemon whose claims directory was there before a file came is seen, except when its
+     * directory came within the mtime's granularity (a jiffy) of the change before, until the next
+     * full scan, which lists again (the check, a look into other daemons' directories, was never
+     * atomic anyway).
      */
-    private List<Path> otherClaims;
+    private List<Path> otherClaims = List.of();
+    private FileTime otherClaimsMtime;
+    private boolean otherClaimsChecked;
 
     /**
      * {@code assigned}: the names this daemon has handed to its workers and not yet had a result for
@@ -110,7 +115,8 @@ final class Scanner {
     }
 
     void fullScan(long now) {
-        otherClaims = null;
+        otherClaimsChecked = false;
+        otherClaimsMtime = null; // listed again whatever the mtime says
         scanNumber++;
         ticksSinceFull = 0;
         lastScanAt = now;
@@ -172,7 +178,7 @@ final class Scanner {
     void budget(long nanos) {
         inspectUntil = System.nanoTime() + nanos;
         inspectLimited = true;
-        otherClaims = null; // for the deferred files
+        otherClaimsChecked = false; // for the deferred files
     }
 
     private boolean overBudget() {
@@ -194,7 +200,7 @@ final class Scanner {
 
     /** Names the file-system events say changed, or a worker handed back unclaimed. */
     void changed(List<String> names, long now) {
-        otherClaims = null;
+        otherClaimsChecked = false;
         examineChanged(names, now);
     }
 
@@ -399,13 +405,22 @@ final class Scanner {
             }
         }
         try {
-            if (otherClaims == null) {
-                otherClaims = dir.claimDirectoriesExcept(myClaims);
-            }
-            return dir.findClaimedIn(id, otherClaims).map(p -> p.getFileName() + ", running on another daemon").orElse(null);
+            return dir.findClaimedIn(id, otherClaims()).map(p -> p.getFileName() + ", running on another daemon").orElse(null);
         } catch (IOException e) {
             return null; // nothing to compare with: the job runs, as it would have a moment before the other
         }
+    }
+
+    private List<Path> otherClaims() throws IOException {
+        if (!otherClaimsChecked) {
+            FileTime mtime = Files.getLastModifiedTime(dir.claims(), LinkOption.NOFOLLOW_LINKS); // before the listing
+            if (!mtime.equals(otherClaimsMtime)) {
+                otherClaims = dir.claimDirectoriesExcept(myClaims);
+                otherClaimsMtime = mtime;
+            }
+            otherClaimsChecked = true;
+        }
+        return otherClaims;
     }
 
     /** A file that does not parse: bad once unchanged for the grace period, until then maybe still being written. */

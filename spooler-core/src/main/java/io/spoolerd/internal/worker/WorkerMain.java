@@ -142,6 +142,9 @@ public final class WorkerMain {
                     shuttingDown = true;
                 } else {
                     inbox.add(message);
+                    if (WorkerProtocol.RUN.equals(message.op())) {
+                        daemon.startFlushDelay(); // on this thread, while the job thread claims its job
+                    }
                 }
             }
         } catch (IOException | RuntimeException e) {
